@@ -1,0 +1,3 @@
+//! siyu domain: the bank's rules as pure types and functions. No IO, no diesel, no actix.
+
+pub mod pii;

@@ -1,0 +1,1 @@
+//! Detectors for personal financial information (filled by the vault issue).
