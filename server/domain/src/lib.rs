@@ -1,3 +1,10 @@
 //! siyu domain: the bank's rules as pure types and functions. No IO, no diesel, no actix.
 
+pub mod access;
+pub mod audit;
+pub mod ids;
+pub mod org;
+pub mod password;
 pub mod pii;
+pub mod session;
+pub mod staff;
