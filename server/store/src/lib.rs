@@ -1,1 +1,23 @@
+//! siyu store: the only place that knows SQL.
+//!
+//! Queries are written once in diesel's DSL and run on SQLite and PostgreSQL alike through [`conn::DbConn`];
+//! where the backends differ, the difference stays inside one function here. Nothing in this crate logs a
+//! value or returns a database message to callers.
 
+pub mod accounts;
+pub mod audit;
+pub mod conn;
+pub mod error;
+pub mod login;
+pub mod migrate;
+pub mod org;
+pub mod page;
+pub mod schema;
+pub mod sessions;
+pub mod staff;
+pub mod time;
+pub mod tokens;
+pub mod tx;
+
+pub use conn::{Backend, DbConn, Pool, PooledConn};
+pub use error::{Result, StoreError};

@@ -1,0 +1,34 @@
+//! Migrations embedded from `sql/sqlite/` and `sql/postgres/`, kept in step by the parity test.
+
+use crate::conn::DbConn;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../sql/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../sql/postgres");
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MigrationStatus {
+    pub applied: usize,
+    pub pending: usize,
+    pub latest: Option<String>,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Applies every pending migration; returns the names applied.
+pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>, BoxError> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE)?,
+        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES)?,
+    };
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+pub fn status(conn: &mut DbConn) -> Result<MigrationStatus, BoxError> {
+    let (applied, pending) = match conn {
+        DbConn::Sqlite(c) => (c.applied_migrations()?, c.pending_migrations(SQLITE)?.len()),
+        DbConn::Postgres(c) => (c.applied_migrations()?, c.pending_migrations(POSTGRES)?.len()),
+    };
+    let latest = applied.iter().max().map(|v| v.to_string());
+    Ok(MigrationStatus { applied: applied.len(), pending, latest })
+}

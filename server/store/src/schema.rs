@@ -1,0 +1,182 @@
+//! The tables, written once for both backends (see sql/ for the DDL).
+
+diesel::table! {
+    org_nodes (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        path -> Text,
+        depth -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    org_node_history (id) {
+        id -> Text,
+        node_id -> Text,
+        at -> Timestamp,
+        action -> Text,
+        from_value -> Nullable<Text>,
+        to_value -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> Text,
+        employee_no -> Text,
+        name -> Text,
+        node_id -> Text,
+        wecom_userid -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_history (id) {
+        id -> Text,
+        staff_id -> Text,
+        at -> Timestamp,
+        action -> Text,
+        from_value -> Nullable<Text>,
+        to_value -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    accounts (staff_id) {
+        staff_id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        password_changed_at -> Timestamp,
+        must_change_password -> Bool,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+        totp_confirmed_at -> Nullable<Timestamp>,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_history (id) {
+        id -> Text,
+        staff_id -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    role_assignments (staff_id, role) {
+        staff_id -> Text,
+        role -> Text,
+        granted_by -> Nullable<Text>,
+        granted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        staff_id -> Text,
+        stage -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        client_addr -> Text,
+        user_agent -> Text,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        staff_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        username -> Text,
+        client_addr -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_locks (username) {
+        username -> Text,
+        locked_until -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        event_id -> Text,
+        at -> Timestamp,
+        actor_id -> Text,
+        actor_name -> Text,
+        actor_roles -> Text,
+        org_node_id -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        outcome -> Text,
+        error_code -> Text,
+        reason -> Text,
+        client_addr -> Text,
+        request_id -> Text,
+        session_hash -> Text,
+        detail -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::joinable!(staff -> org_nodes (node_id));
+diesel::joinable!(accounts -> staff (staff_id));
+diesel::joinable!(role_assignments -> staff (staff_id));
+diesel::joinable!(sessions -> staff (staff_id));
+diesel::joinable!(api_tokens -> staff (staff_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    org_nodes,
+    org_node_history,
+    staff,
+    staff_history,
+    accounts,
+    password_history,
+    role_assignments,
+    sessions,
+    api_tokens,
+    login_failures,
+    login_locks,
+    audit_log,
+    audit_head,
+);

@@ -1,0 +1,14 @@
+DROP TABLE audit_head;
+DROP TABLE audit_log;
+DROP TABLE login_locks;
+DROP TABLE login_failures;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE role_assignments;
+DROP TABLE password_history;
+DROP TABLE accounts;
+DROP TABLE staff_history;
+DROP TABLE staff;
+DROP TABLE org_node_history;
+DROP TABLE org_nodes;
+DROP FUNCTION siyu_audit_append_only();
