@@ -1,0 +1,84 @@
+// Typed functions over the endpoint table: one per route, named after what the screen wants.
+
+import { endpoints as E } from './endpoints'
+import { call, type CallOptions } from './http'
+import type * as T from './types'
+
+type Opts = Pick<CallOptions, 'quiet' | 'signal'>
+interface Items<I> {
+  items: I[]
+}
+
+export const auth = {
+  login: (body: T.LoginBody) => call<T.StageAnswer>(E.login, { body, authStep: true, quiet: true }),
+  logout: () => call<void>(E.logout, { quiet: true }),
+  logoutAll: () => call<void>(E.logoutAll),
+  changePassword: (body: T.PasswordChangeBody) =>
+    call<T.StageAnswer>(E.changePassword, { body, authStep: true, quiet: true }),
+  totpEnroll: () => call<T.TotpEnrollAnswer>(E.totpEnroll, { authStep: true }),
+  totpVerify: (code: string) => call<T.StageAnswer>(E.totpVerify, { body: { code }, authStep: true, quiet: true }),
+  sessions: () => call<Items<T.Session> | T.Session[]>(E.sessions),
+  endSession: (session_id: string) => call<void>(E.endSession, { params: { session_id } }),
+  me: (o: Opts & { authStep?: boolean } = {}) => call<T.Me>(E.me, o),
+}
+
+export const org = {
+  nodes: (o: Opts = {}) => call<Items<T.OrgNode>>(E.orgNodes, o),
+  node: (node_id: string) => call<T.OrgNode>(E.orgNode, { params: { node_id } }),
+  create: (body: T.OrgNodeCreate) => call<T.OrgNode>(E.orgCreate, { body }),
+  rename: (node_id: string, name: string) => call<T.OrgNode>(E.orgRename, { params: { node_id }, body: { name } }),
+  move: (node_id: string, new_parent_id: string) =>
+    call<T.OrgNode>(E.orgMove, { params: { node_id }, body: { new_parent_id } }),
+  history: (node_id: string) => call<Items<T.OrgHistoryEntry>>(E.orgHistory, { params: { node_id } }),
+}
+
+export type StaffAction = 'suspend' | 'reactivate' | 'resign'
+const staffActions = { suspend: E.staffSuspend, reactivate: E.staffReactivate, resign: E.staffResign }
+
+export const staff = {
+  list: (query: T.StaffQuery, o: Opts = {}) => call<T.Page<T.StaffSummary>>(E.staffList, { query, ...o }),
+  create: (body: T.StaffCreate) => call<T.StaffCreated>(E.staffCreate, { body }),
+  get: (staff_id: string, o: Opts = {}) => call<T.Staff>(E.staffGet, { params: { staff_id }, ...o }),
+  update: (staff_id: string, body: { name?: string; wecom_userid?: string }) =>
+    call<T.Staff>(E.staffUpdate, { params: { staff_id }, body }),
+  move: (staff_id: string, node_id: string) => call<T.Staff>(E.staffMove, { params: { staff_id }, body: { node_id } }),
+  act: (staff_id: string, action: StaffAction) => call<T.Staff | void>(staffActions[action], { params: { staff_id } }),
+  history: (staff_id: string) => call<Items<T.StaffHistoryEntry>>(E.staffHistory, { params: { staff_id } }),
+  grant: (staff_id: string, role: T.RoleCode, o: Opts = {}) =>
+    call<T.Staff | void>(E.staffGrant, { params: { staff_id }, body: { role }, ...o }),
+  revoke: (staff_id: string, role: T.RoleCode) => call<void>(E.staffRevoke, { params: { staff_id, role } }),
+  resetPassword: (staff_id: string) =>
+    call<{ initial_password: string }>(E.staffResetPassword, { params: { staff_id } }),
+  unlock: (staff_id: string) => call<void>(E.staffUnlock, { params: { staff_id } }),
+  endSessions: (staff_id: string) => call<void>(E.staffEndSessions, { params: { staff_id } }),
+}
+
+export const roles = {
+  list: () => call<Items<T.Role>>(E.roles),
+}
+
+export const tokens = {
+  list: () => call<Items<T.ApiToken>>(E.tokens),
+  create: (name: string, days: number) => call<T.ApiTokenCreated>(E.tokenCreate, { body: { name, days } }),
+  revoke: (token_id: string) => call<void>(E.tokenRevoke, { params: { token_id } }),
+}
+
+export const audit = {
+  list: (query: T.AuditQuery, o: Opts = {}) => call<T.Page<T.AuditRecord>>(E.auditList, { query, ...o }),
+  get: (seq: number) => call<T.AuditRecord>(E.auditGet, { params: { seq } }),
+  verify: () => call<T.AuditVerifyAnswer>(E.auditVerify),
+}
+
+export const security = {
+  passwordPolicy: () => call<T.PasswordPolicy>(E.passwordPolicy),
+}
+
+export const system = {
+  status: () => call<T.SystemStatus>(E.systemStatus),
+}
+
+/** `items` of a list answer, also accepting a bare array. */
+export function itemsOf<I>(a: Items<I> | I[] | undefined | null): I[] {
+  if (!a) return []
+  return Array.isArray(a) ? a : (a.items ?? [])
+}

@@ -1,0 +1,246 @@
+// The JSON shapes of docs/api.md, written by hand until the server's OpenAPI document is available
+// (`npm run gen:api` then writes src/api/schema.d.ts, and tests/contract.spec.ts checks the paths we call).
+// Fields the contract marks as optional, or that a server may leave out, are optional here too.
+
+export type Stage = 'full' | 'password_change' | 'totp' | 'totp_enroll'
+
+export type NodeKind = 'head_office' | 'branch' | 'sub_branch' | 'outlet' | 'team'
+export const NODE_KINDS: NodeKind[] = ['head_office', 'branch', 'sub_branch', 'outlet', 'team']
+
+export type StaffStatus = 'active' | 'suspended' | 'resigned'
+export const STAFF_STATUSES: StaffStatus[] = ['active', 'suspended', 'resigned']
+
+export type Outcome = 'success' | 'failure'
+
+export type RoleCode =
+  | 'system_admin'
+  | 'security_admin'
+  | 'auditor'
+  | 'head_office_operator'
+  | 'branch_manager'
+  | 'rm'
+  | 'remote_rm'
+
+export type Permission =
+  | 'org.read'
+  | 'org.write'
+  | 'staff.read'
+  | 'staff.write'
+  | 'role.assign'
+  | 'account.reset'
+  | 'session.revoke'
+  | 'security.policy.read'
+  | 'audit.read'
+  | 'audit.verify'
+  | 'system.status'
+  | 'pii.unmask'
+  | 'data.export'
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; request_id?: string; details?: unknown }
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+  page: number
+  page_size: number
+}
+
+export interface PageQuery {
+  page?: number
+  page_size?: number
+  sort?: string
+  order?: 'asc' | 'desc'
+}
+
+export interface StageAnswer {
+  stage: Stage
+  csrf_token: string
+}
+
+export interface LoginBody {
+  username: string
+  password: string
+}
+
+export interface PasswordChangeBody {
+  current_password: string
+  new_password: string
+}
+
+export interface TotpEnrollAnswer {
+  secret: string
+  otpauth_uri: string
+}
+
+export interface Session {
+  id: string
+  created_at?: string
+  last_seen_at?: string
+  expires_at?: string
+  client_addr?: string
+  user_agent?: string
+  current?: boolean
+}
+
+export interface OrgNode {
+  id: string
+  parent_id: string | null
+  code: string
+  name: string
+  kind: NodeKind
+  path: string
+  depth: number
+  created_at: string
+}
+
+export interface OrgNodeCreate {
+  parent_id: string
+  code: string
+  name: string
+  kind: NodeKind
+}
+
+export interface OrgHistoryEntry {
+  at: string
+  action: string
+  from?: unknown
+  to?: unknown
+  by?: string
+}
+
+export interface StaffSummary {
+  id: string
+  employee_no: string
+  name: string
+  node?: Partial<OrgNode> & { id: string; name: string }
+  node_id?: string
+  wecom_userid?: string | null
+  status: StaffStatus
+  username?: string | null
+  roles?: RoleCode[]
+  created_at?: string
+  updated_at?: string
+}
+
+export interface Staff extends StaffSummary {
+  roles: RoleCode[]
+}
+
+export interface StaffCreate {
+  employee_no: string
+  name: string
+  node_id: string
+  wecom_userid?: string
+  username?: string
+}
+
+export type StaffCreated = Staff & { initial_password?: string }
+
+export interface StaffQuery extends PageQuery {
+  q?: string
+  node_id?: string
+  status?: StaffStatus
+  role?: RoleCode
+}
+
+export interface StaffHistoryEntry {
+  at: string
+  action: string
+  from?: unknown
+  to?: unknown
+  by?: string
+}
+
+export interface Me {
+  id: string
+  username: string
+  staff?: Partial<Staff> | null
+  org_node?: Partial<OrgNode> | null
+  roles: RoleCode[]
+  permissions: Permission[]
+  stage: Stage
+  csrf_token: string
+  password_expires_at?: string | null
+}
+
+export interface Role {
+  code: RoleCode
+  name_zh: string
+  name_en: string
+  permissions: Permission[]
+  admin_duty: boolean
+  requires_second_factor: boolean
+}
+
+export interface ApiToken {
+  id: string
+  name: string
+  created_at?: string
+  expires_at: string
+  last_used_at?: string | null
+}
+
+export interface ApiTokenCreated {
+  id: string
+  name: string
+  token: string
+  expires_at: string
+}
+
+export interface AuditRecord {
+  seq: number
+  event_id?: string
+  at: string
+  actor_id?: string
+  actor_name?: string
+  actor_roles?: string
+  org_node_id?: string
+  action: string
+  target_type?: string
+  target_id?: string
+  outcome: Outcome
+  error_code?: string
+  reason?: string
+  client_addr?: string
+  request_id?: string
+  session_hash?: string
+  detail?: unknown
+  prev_hash?: string
+  hash?: string
+}
+
+export interface AuditQuery extends PageQuery {
+  action?: string
+  actor?: string
+  outcome?: Outcome
+  target_type?: string
+  target_id?: string
+  from?: string
+  to?: string
+}
+
+export interface AuditVerifyAnswer {
+  ok: boolean
+  checked: number
+  first_broken_seq: number | null
+  reason: string | null
+}
+
+export type PasswordPolicy = Record<string, unknown> & {
+  min_length?: number
+  max_length?: number
+  min_classes?: number
+  history?: number
+  max_age_days?: number
+  reject_common?: boolean
+  reject_username?: boolean
+}
+
+export interface SystemStatus {
+  version: string
+  database: 'sqlite' | 'postgres' | string
+  migrations: { applied: number; pending: number; latest: string | number | null }
+  ready: boolean
+}
