@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { homePath, visibleNav } from '@/nav'
+import { decide } from '@/router/decide'
+
+// The permissions of the built-in roles, as server/domain/src/access.rs grants them.
+const ROLE_PERMS: Record<string, string[]> = {
+  system_admin: ['org.read', 'org.write', 'staff.read', 'staff.write', 'role.assign', 'system.status'],
+  security_admin: ['staff.read', 'account.reset', 'session.revoke', 'security.policy.read'],
+  auditor: ['audit.read', 'audit.verify'],
+  branch_manager: ['org.read', 'staff.read'],
+  rm: ['org.read'],
+}
+const names = (role: string) => visibleNav(new Set(ROLE_PERMS[role])).map((i) => i.name)
+
+describe('navigation by permission', () => {
+  it('shows each role its own screens', () => {
+    expect(names('system_admin')).toEqual(['org', 'staff', 'roles', 'system', 'tokens'])
+    expect(names('security_admin')).toEqual(['staff', 'roles', 'security', 'tokens'])
+    expect(names('auditor')).toEqual(['roles', 'audit', 'tokens'])
+    expect(names('branch_manager')).toEqual(['org', 'staff', 'roles', 'tokens'])
+    expect(names('auditor')).not.toContain('staff')
+  })
+
+  it('lands each role on its first real screen', () => {
+    expect(homePath(new Set(ROLE_PERMS.system_admin))).toBe('/org')
+    expect(homePath(new Set(ROLE_PERMS.auditor))).toBe('/audit')
+    expect(homePath(new Set(ROLE_PERMS.security_admin))).toBe('/staff')
+    expect(homePath(new Set())).toBe('/roles')
+  })
+})
+
+describe('route decisions', () => {
+  const perms = new Set(ROLE_PERMS.auditor)
+  const to = (path: string, meta: object = {}) => ({ path, fullPath: path, meta })
+
+  it('keeps an unfinished session on its step', () => {
+    expect(decide('anonymous', to('/login', { stage: 'anonymous' }), perms)).toBe(true)
+    expect(decide('anonymous', to('/audit', { anyOf: ['audit.read'] }), perms)).toBe('/login?redirect=%2Faudit')
+    expect(decide('anonymous', to('/'), perms)).toBe('/login')
+    expect(decide('password_change', to('/audit'), perms)).toBe('/password-change')
+    expect(decide('totp_enroll', to('/login', { stage: 'anonymous' }), perms)).toBe('/totp/enroll')
+    expect(decide('totp', to('/totp', { stage: 'totp' }), perms)).toBe(true)
+  })
+
+  it('sends a full session away from the login steps and from screens it may not use', () => {
+    expect(decide('full', to('/login', { stage: 'anonymous' }), perms)).toBe('/audit')
+    expect(decide('full', to('/org', { anyOf: ['org.read'] }), perms)).toBe('/forbidden')
+    expect(decide('full', to('/audit', { anyOf: ['audit.read'] }), perms)).toBe(true)
+    expect(decide('full', to('/tokens'), perms)).toBe(true)
+  })
+})
