@@ -1,1 +1,161 @@
-fn main() {}
+//! `siyu`: one binary for the server and its administration.
+
+mod cli;
+mod logging;
+
+use clap::Parser;
+use cli::{AdminCommand, AuditCommand, Cli, Command, ConfigCommand, TokenCommand};
+use siyu_app::clock::SystemClock;
+use siyu_app::Env;
+use siyu_config::Settings;
+use siyu_store::{audit, migrate, DbConn, Pool};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failure: one line on stderr, a non-zero exit.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Failure(msg)) => {
+            eprintln!("siyu: error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings(cli: &Cli) -> Result<Settings, Failure> {
+    Ok(siyu_config::load(cli.config.as_deref(), std::env::vars())?)
+}
+
+fn open_pool(s: &Settings) -> Result<Pool, Failure> {
+    let pool = siyu_store::conn::pool(&s.database.url, s.database.pool_size, Duration::from_secs(s.database.connect_timeout_secs))?;
+    Ok(pool)
+}
+
+fn conn(pool: &Pool) -> Result<siyu_store::PooledConn, Failure> {
+    pool.get().map_err(|e| Failure(format!("cannot open the database: {e}")))
+}
+
+fn env_of(s: Settings) -> Result<Env, Failure> {
+    Ok(Env::new(Arc::new(s), Arc::new(SystemClock))?)
+}
+
+fn run_migrations(c: &mut DbConn) -> Result<Vec<String>, Failure> {
+    migrate::run_pending(c).map_err(|e| Failure(format!("migration failed: {e}")))
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match &cli.command {
+        Command::Config { command: ConfigCommand::Check } => {
+            let s = settings(&cli)?;
+            println!("{}", serde_json::to_string_pretty(&siyu_config::redacted(&s))?);
+            eprintln!("configuration is valid");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let s = settings(&cli)?;
+            logging::init(&s)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            let applied = run_migrations(&mut c)?;
+            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "; the database is up to date" } else { "" });
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => serve(settings(&cli)?),
+        Command::Admin { command: AdminCommand::Bootstrap { username, password_file, name, employee_no, org_code, org_name } } => {
+            let s = settings(&cli)?;
+            let password = std::fs::read_to_string(password_file)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", password_file.display())))?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            run_migrations(&mut c)?;
+            let env = env_of(s)?;
+            let input = siyu_app::bootstrap::BootstrapInput {
+                username,
+                password,
+                name,
+                employee_no,
+                org_code,
+                org_name,
+            };
+            siyu_app::bootstrap::bootstrap(&mut c, &env, input).map_err(describe)?;
+            println!("created the system administrator {username}; the password must be changed at the first login");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command: AdminCommand::Token { command: TokenCommand::Create { username, days, name } } } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            let env = env_of(s)?;
+            let account = siyu_store::accounts::by_username(&mut c, username)?
+                .ok_or_else(|| Failure(format!("no account named {username}")))?;
+            let t = siyu_app::tokens::create(&mut c, &env, &siyu_app::bootstrap::cli_context(), &account.staff_id, name, *days)
+                .map_err(describe)?;
+            println!("token {} for {username}, expires {}", t.info.id, t.info.expires_at.to_rfc3339());
+            println!("{}", t.token);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            let report = audit::verify(&mut c, 1000)?;
+            if report.ok {
+                println!("audit chain intact: {} record(s) verified", report.checked);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!(
+                    "siyu: audit chain broken at record {}: {} ({} record(s) verified before it)",
+                    report.first_broken_seq.unwrap_or(0),
+                    report.reason.unwrap_or_default(),
+                    report.checked
+                );
+                Ok(ExitCode::from(3))
+            }
+        }
+    }
+}
+
+fn describe(e: siyu_app::AppError) -> Failure {
+    match e {
+        siyu_app::AppError::PasswordPolicy(v) => {
+            Failure(format!("the password does not meet the policy: {}", v.iter().map(|x| x.message()).collect::<Vec<_>>().join("; ")))
+        }
+        other => Failure(other.to_string()),
+    }
+}
+
+fn serve(s: Settings) -> Result<ExitCode, Failure> {
+    logging::init(&s)?;
+    let pool = open_pool(&s)?;
+    let backend = {
+        let mut c = conn(&pool)?;
+        if s.database.migrate_on_start {
+            let applied = run_migrations(&mut c)?;
+            if !applied.is_empty() {
+                tracing::info!(count = applied.len(), "applied migrations");
+            }
+        }
+        let status = migrate::status(&mut c).map_err(|e| Failure(e.to_string()))?;
+        if status.pending > 0 {
+            tracing::warn!(pending = status.pending, "migrations are pending: /readyz answers 503 until `siyu migrate` runs");
+        }
+        c.backend()
+    };
+    let env = env_of(s)?;
+    let state = actix_web::web::Data::new(siyu_web::AppState { pool, env, backend, metrics: siyu_web::metrics::Metrics::new() });
+    tracing::info!(database = backend.as_str(), version = env!("CARGO_PKG_VERSION"), "starting siyu");
+    actix_web::rt::System::new().block_on(siyu_web::serve(state))?;
+    Ok(ExitCode::SUCCESS)
+}

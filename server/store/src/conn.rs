@@ -73,7 +73,8 @@ impl Target {
 
 /// SQLite settings applied to every new connection: WAL so readers never block the writer, a busy timeout so
 /// writers queue instead of failing, foreign keys on, and freed pages overwritten so deleted data does not linger.
-const SQLITE_INIT: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+/// The busy timeout comes first so that even switching to WAL waits for a concurrent opener.
+const SQLITE_INIT: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                            PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
 
 /// An r2d2 manager that opens the backend the URL names (diesel's derived `establish` would try each backend in
@@ -143,6 +144,8 @@ pub fn pool(url: &str, size: u32, connect_timeout: Duration) -> Result<Pool, Str
     let target = Target::parse(url)?;
     r2d2::Pool::builder()
         .max_size(size)
+        // Open connections as needed rather than all at start.
+        .min_idle(Some(1))
         .connection_timeout(connect_timeout)
         .build(Manager::new(target))
         .map_err(|e| format!("cannot open the database: {e}"))

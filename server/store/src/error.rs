@@ -6,6 +6,10 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// The object exists but lies outside the caller's org scope. Callers answer it exactly like `NotFound`;
+    /// it is distinct only so the refusal can be audited.
+    #[error("not found")]
+    OutOfScope { target_type: &'static str, target_id: String },
     /// A unique value is taken; names the column (`staff.employee_no`), never the value.
     #[error("{0} already exists")]
     Conflict(String),
@@ -45,8 +49,8 @@ fn unique_column(message: &str, table: Option<&str>, constraint: Option<&str>) -
     match (table, constraint) {
         (Some(t), Some(c)) => {
             let col = c.strip_prefix(&format!("{t}_")).unwrap_or(c);
-            let col = col.strip_suffix("_key").or_else(|| col.strip_suffix("_pkey")).unwrap_or(col);
-            format!("{t}.{}", if col.is_empty() { "id" } else { col })
+            let col = if col == "pkey" { "id" } else { col.strip_suffix("_key").unwrap_or(col) };
+            format!("{t}.{col}")
         }
         _ => "value".into(),
     }

@@ -91,7 +91,7 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<OrgNod
     if scope.contains(&node.path) {
         Ok(node)
     } else {
-        Err(StoreError::NotFound)
+        Err(StoreError::OutOfScope { target_type: "org_node", target_id: node.id })
     }
 }
 

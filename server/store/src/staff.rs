@@ -102,7 +102,7 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<Staff>
     if scope.contains(&s.node_path) {
         Ok(s)
     } else {
-        Err(StoreError::NotFound)
+        Err(StoreError::OutOfScope { target_type: "staff", target_id: s.id })
     }
 }
 

@@ -1,0 +1,89 @@
+//! The command line: `serve`, `migrate`, `admin`, `audit`, `config`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "siyu", version, about = "siyu (私域): a bank's private-domain operations platform")]
+pub struct Cli {
+    /// A TOML configuration file; environment variables SIYU__SECTION__KEY override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web server and the background engine.
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Administration from the command line.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create the first system administrator; refused once one exists. The password must be changed at first
+    /// login.
+    Bootstrap {
+        #[arg(long)]
+        username: String,
+        /// A file holding the initial password (kept out of the command line and shell history).
+        #[arg(long, value_name = "FILE")]
+        password_file: PathBuf,
+        #[arg(long, default_value = "系统管理员")]
+        name: String,
+        #[arg(long, default_value = "SYSADMIN-0001")]
+        employee_no: String,
+        /// Code of the head office, created when the organisation is empty.
+        #[arg(long, default_value = "HQ")]
+        org_code: String,
+        #[arg(long, default_value = "总行")]
+        org_name: String,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a user; the token is the last line of standard output.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the whole audit chain; exits non-zero naming the first broken record.
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print it with secrets redacted.
+    Check,
+}

@@ -1,0 +1,17 @@
+//! Handlers, one file per area: parse, call one use case, shape the answer.
+
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod org;
+pub mod security;
+pub mod staff;
+pub mod tokens;
+
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+pub async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this method is not allowed here").error_response()
+}

@@ -1,0 +1,187 @@
+//! The route table: every endpoint, the access it needs and how it is documented. The actix app, the
+//! authorization middleware and the OpenAPI document are all generated from this one list, so a route cannot
+//! exist without a rule.
+
+use crate::handlers::{audit, auth, health, org, security, staff, tokens};
+use actix_web::http::Method;
+use actix_web::web;
+use siyu_domain::access::Permission as P;
+use siyu_domain::session::Stage;
+use utoipa::openapi::{RefOr, Schema};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any principal whose session has reached one of these stages.
+    Stages(&'static [Stage]),
+    /// Any fully authenticated principal.
+    Authenticated,
+    /// A fully authenticated principal holding the permission.
+    Perm(P),
+}
+
+pub type SchemaFn = fn(&mut Vec<(String, RefOr<Schema>)>) -> String;
+pub type ParamsFn = fn() -> Vec<utoipa::openapi::path::Parameter>;
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub request: Option<SchemaFn>,
+    pub response: Option<SchemaFn>,
+    pub query: Option<ParamsFn>,
+    /// The status of success (200, 201 or 204).
+    pub status: u16,
+    pub factory: fn() -> actix_web::Route,
+}
+
+/// Registers `T` (and the schemas it refers to) and returns its name.
+pub fn schema_of<T: utoipa::ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) -> String {
+    T::schemas(out);
+    out.push((T::name().into_owned(), T::schema()));
+    T::name().into_owned()
+}
+
+pub fn params_of<T: utoipa::IntoParams>() -> Vec<utoipa::openapi::path::Parameter> {
+    T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+}
+
+macro_rules! route {
+    ($method:ident $path:literal, $access:expr, $handler:path, $tag:literal, $summary:literal
+     $(, req = $req:ty)? $(, query = $query:ty)? $(, resp = $resp:ty)? $(, status = $status:literal)?) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            access: $access,
+            tag: $tag,
+            summary: $summary,
+            request: route!(@schema $($req)?),
+            response: route!(@schema $($resp)?),
+            query: route!(@query $($query)?),
+            status: route!(@status $($status)?),
+            factory: || web::method(Method::$method).to($handler),
+        }
+    };
+    (@schema) => { None };
+    (@schema $t:ty) => { Some(schema_of::<$t> as SchemaFn) };
+    (@query) => { None };
+    (@query $t:ty) => { Some(params_of::<$t> as ParamsFn) };
+    (@status) => { 200 };
+    (@status $s:literal) => { $s };
+}
+
+const ANY_STAGE: &[Stage] = &[Stage::PasswordChange, Stage::TotpEnroll, Stage::Totp, Stage::Full];
+
+pub fn table() -> Vec<Route> {
+    use Access::*;
+    vec![
+        route!(GET "/healthz", Public, health::healthz, "system", "The process is up"),
+        route!(GET "/readyz", Public, health::readyz, "system", "The database is reachable and migrated"),
+        route!(GET "/metrics", Public, health::metrics, "system", "Prometheus metrics"),
+        route!(GET "/api/openapi.json", Public, crate::openapi::serve, "system", "This document"),
+        route!(POST "/api/v1/auth/login", Public, auth::login, "auth", "Log in with user name and password",
+            req = auth::LoginRequest, resp = auth::StageResponse),
+        route!(POST "/api/v1/auth/logout", Stages(ANY_STAGE), auth::logout, "auth", "End this session", status = 204),
+        route!(GET "/api/v1/me", Stages(ANY_STAGE), auth::me, "auth", "The current principal", resp = auth::MeResponse),
+        route!(POST "/api/v1/auth/password", Stages(&[Stage::PasswordChange, Stage::Full]), auth::change_password,
+            "auth", "Change the own password (rotates the session)", req = auth::PasswordRequest,
+            resp = auth::StageResponse),
+        route!(POST "/api/v1/auth/totp/enroll", Stages(&[Stage::TotpEnroll]), auth::totp_enroll, "auth",
+            "Start second-factor enrolment: the secret is shown once", resp = auth::EnrollResponse),
+        route!(POST "/api/v1/auth/totp/verify", Stages(&[Stage::TotpEnroll, Stage::Totp]), auth::totp_verify, "auth",
+            "Check a second-factor code (rotates the session)", req = auth::CodeRequest, resp = auth::StageResponse),
+        route!(POST "/api/v1/auth/logout-all", Authenticated, auth::logout_all, "auth", "End every own session",
+            status = 204),
+        route!(GET "/api/v1/auth/sessions", Authenticated, auth::sessions, "auth", "The own live sessions",
+            resp = auth::SessionList),
+        route!(DELETE "/api/v1/auth/sessions/{session_id}", Authenticated, auth::end_session, "auth",
+            "End one own session", status = 204),
+        route!(GET "/api/v1/roles", Authenticated, staff::roles_catalogue, "roles", "The built-in roles",
+            resp = staff::RoleList),
+        route!(GET "/api/v1/tokens", Authenticated, tokens::list, "tokens", "The own API tokens",
+            resp = tokens::TokenList),
+        route!(POST "/api/v1/tokens", Authenticated, tokens::create, "tokens",
+            "Create an API token (shown once)", req = tokens::CreateToken, resp = tokens::CreatedToken, status = 201),
+        route!(DELETE "/api/v1/tokens/{token_id}", Authenticated, tokens::revoke, "tokens", "Revoke an own token",
+            status = 204),
+        route!(GET "/api/v1/org/nodes", Perm(P::OrgRead), org::list, "org", "The org tree within scope",
+            resp = org::NodeList),
+        route!(POST "/api/v1/org/nodes", Perm(P::OrgWrite), org::create, "org", "Create a node",
+            req = org::CreateNode, resp = org::NodeView, status = 201),
+        route!(GET "/api/v1/org/nodes/{node_id}", Perm(P::OrgRead), org::get, "org", "One node", resp = org::NodeView),
+        route!(PATCH "/api/v1/org/nodes/{node_id}", Perm(P::OrgWrite), org::rename, "org", "Rename a node",
+            req = org::RenameNode, resp = org::NodeView),
+        route!(POST "/api/v1/org/nodes/{node_id}/move", Perm(P::OrgWrite), org::move_node, "org",
+            "Move a node and its subtree", req = org::MoveNode, resp = org::NodeView),
+        route!(GET "/api/v1/org/nodes/{node_id}/history", Perm(P::OrgRead), org::history, "org",
+            "Renames and moves of a node", resp = org::HistoryList),
+        route!(GET "/api/v1/staff", Perm(P::StaffRead), staff::list, "staff", "Staff within scope, paged",
+            query = staff::StaffQuery, resp = staff::StaffPage),
+        route!(POST "/api/v1/staff", Perm(P::StaffWrite), staff::create, "staff",
+            "Create a member of staff, optionally with an account", req = staff::CreateStaff,
+            resp = staff::CreatedStaff, status = 201),
+        route!(GET "/api/v1/staff/{staff_id}", Perm(P::StaffRead), staff::get, "staff", "One member of staff",
+            resp = staff::StaffView),
+        route!(PATCH "/api/v1/staff/{staff_id}", Perm(P::StaffWrite), staff::update, "staff", "Edit a member of staff",
+            req = staff::UpdateStaff, resp = staff::StaffView),
+        route!(POST "/api/v1/staff/{staff_id}/move", Perm(P::StaffWrite), staff::move_staff, "staff",
+            "Move to another node", req = staff::MoveStaff, resp = staff::StaffView),
+        route!(POST "/api/v1/staff/{staff_id}/suspend", Perm(P::StaffWrite), staff::suspend, "staff",
+            "Suspend (ends every session)", resp = staff::StaffView),
+        route!(POST "/api/v1/staff/{staff_id}/reactivate", Perm(P::StaffWrite), staff::reactivate, "staff",
+            "Reactivate", resp = staff::StaffView),
+        route!(POST "/api/v1/staff/{staff_id}/resign", Perm(P::StaffWrite), staff::resign, "staff",
+            "Record a resignation (final; ends every session)", resp = staff::StaffView),
+        route!(GET "/api/v1/staff/{staff_id}/history", Perm(P::StaffRead), staff::history, "staff",
+            "Moves and status changes", resp = org::HistoryList),
+        route!(POST "/api/v1/staff/{staff_id}/roles", Perm(P::RoleAssign), staff::grant, "roles",
+            "Grant a role (separation of duties enforced)", req = staff::GrantRole, resp = staff::RolesHeld),
+        route!(DELETE "/api/v1/staff/{staff_id}/roles/{role}", Perm(P::RoleAssign), staff::revoke, "roles",
+            "Revoke a role", resp = staff::RolesHeld),
+        route!(POST "/api/v1/staff/{staff_id}/reset-password", Perm(P::AccountReset), staff::reset_password,
+            "staff", "Give the account a one-time password (shown once)", resp = staff::InitialPassword),
+        route!(POST "/api/v1/staff/{staff_id}/unlock", Perm(P::AccountReset), staff::unlock, "staff",
+            "Lift a lockout", status = 204),
+        route!(POST "/api/v1/staff/{staff_id}/end-sessions", Perm(P::SessionRevoke), staff::end_sessions, "staff",
+            "End every session of the account", status = 204),
+        route!(GET "/api/v1/audit", Perm(P::AuditRead), audit::list, "audit", "Audit records, newest first",
+            query = audit::AuditQuery, resp = audit::AuditPage),
+        route!(GET "/api/v1/audit/stats", Perm(P::AuditRead), audit::stats, "audit",
+            "Records per day and outcome", query = audit::StatsQuery, resp = audit::StatsResponse),
+        route!(POST "/api/v1/audit/verify", Perm(P::AuditVerify), audit::verify, "audit", "Verify the whole chain",
+            resp = audit::VerifyResponse),
+        route!(GET "/api/v1/audit/{seq}", Perm(P::AuditRead), audit::get, "audit", "One audit record",
+            resp = audit::AuditView),
+        route!(GET "/api/v1/security/password-policy", Perm(P::SecurityPolicyRead), security::password_policy,
+            "security", "The active password policy", resp = security::PolicyView),
+        route!(GET "/api/v1/system/status", Perm(P::SystemStatus), health::status, "system",
+            "Version, database and migrations", resp = health::StatusView),
+    ]
+}
+
+/// Registers every route, grouping methods by path so each path is one actix resource wrapped in the
+/// authorization middleware that knows its rules.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let routes = table();
+    let mut paths: Vec<&'static str> = Vec::new();
+    for r in &routes {
+        if !paths.contains(&r.path) {
+            paths.push(r.path);
+        }
+    }
+    for path in paths {
+        let rules: Vec<(Method, Access)> =
+            routes.iter().filter(|r| r.path == path).map(|r| (r.method.clone(), r.access)).collect();
+        let mut resource = web::resource(path)
+            .wrap(crate::middleware::authz::Authorize::new(rules))
+            .default_service(web::to(crate::handlers::method_not_allowed));
+        for r in routes.iter().filter(|r| r.path == path) {
+            resource = resource.route((r.factory)());
+        }
+        cfg.service(resource);
+    }
+}
