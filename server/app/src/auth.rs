@@ -322,3 +322,25 @@ pub fn totp_verify(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, cod
         Ok(issued)
     })
 }
+
+/// What the console shows about the current principal.
+pub struct Profile {
+    pub node: siyu_store::org::OrgNode,
+    pub password_expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub has_second_factor: bool,
+}
+
+pub fn profile(conn: &mut DbConn, env: &Env, p: &Principal) -> Result<Profile> {
+    let node = siyu_store::org::get(conn, &p.node_id)?;
+    let account = accounts::by_staff(conn, &p.staff_id)?.ok_or(AppError::NotFound)?;
+    Ok(Profile {
+        node,
+        password_expires_at: password_expires_at(account.password_changed_at, env.policy().max_age_days),
+        has_second_factor: account.totp_confirmed,
+    })
+}
+
+/// The caller's live sessions, with a public reference each.
+pub fn own_sessions(conn: &mut DbConn, p: &Principal) -> Result<Vec<(String, siyu_store::sessions::Session)>> {
+    Ok(sessions::list_live(conn, &p.staff_id)?.into_iter().map(|s| (session_ref_of(&s.id_hash), s)).collect())
+}

@@ -19,6 +19,9 @@ pub enum AppError {
     Throttled,
     #[error("not found")]
     NotFound,
+    /// Answered as `NotFound`; the web layer audits it as a refused authorisation.
+    #[error("not found")]
+    OutOfScope { target_type: &'static str, target_id: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
@@ -33,6 +36,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::OutOfScope { target_type, target_id } => AppError::OutOfScope { target_type, target_id },
             StoreError::Conflict(what) => {
                 let field = what.rsplit('.').next().unwrap_or(&what).to_string();
                 AppError::Conflict(format!("{field} already exists"))

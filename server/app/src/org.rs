@@ -36,7 +36,7 @@ pub fn create(
     }
     let now = env.now();
     write_tx(conn, |c| {
-        let parent = store::get_in_scope(c, parent_id, &p.scope).map_err(|_| AppError::NotFound)?;
+        let parent = store::get_in_scope(c, parent_id, &p.scope)?;
         let node = store::insert(c, NewNode { parent: Some(&parent), code, name: name.trim(), kind }, now)?;
         store::record_history(c, &node.id, "create", None, Some(&parent.id), Some(&p.staff_id), now)?;
         audit::append(

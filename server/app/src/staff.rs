@@ -68,7 +68,7 @@ pub fn create(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, input: N
     };
     let now = env.now();
     write_tx(conn, |c| {
-        let node = org_store::get_in_scope(c, input.node_id, &p.scope).map_err(|_| AppError::NotFound)?;
+        let node = org_store::get_in_scope(c, input.node_id, &p.scope)?;
         let id = store::insert(
             c,
             NewStaff {
