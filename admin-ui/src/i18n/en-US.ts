@@ -3,7 +3,7 @@ import type { Messages } from './types'
 
 const enUS: Messages = {
   app: {
-    title: 'Private-domain operations',
+    title: 'Private-domain ops',
     short: 'siyu',
     skip: 'Skip to main content',
   },
