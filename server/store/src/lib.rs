@@ -15,6 +15,8 @@ pub mod page;
 pub mod schema;
 pub mod sessions;
 pub mod staff;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod tokens;
 pub mod tx;

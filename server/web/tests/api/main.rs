@@ -1,0 +1,12 @@
+//! The API's integration tests: one binary, run on SQLite and again on PostgreSQL by the test script.
+
+mod harness;
+
+mod audit;
+mod auth;
+mod authz;
+mod input;
+mod org_staff;
+mod sessions;
+mod surface;
+mod tokens;
