@@ -1,0 +1,252 @@
+//! The command line as operators and scripts use it, on the backend the test script selects.
+
+use diesel::prelude::*;
+use siyu_store::testing::{self, TestDb};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const GOOD: &str = "Lantern-river-42!";
+
+fn siyu(db: &TestDb, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_siyu"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SIYU__DATABASE__URL", &db.url)
+        .env("SIYU__LOG__LEVEL", "warn")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &TestDb, dir: &Path, port: u16, extra: &[(&str, String)]) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siyu"));
+    cmd.arg("serve")
+        .current_dir(dir)
+        .env("SIYU__DATABASE__URL", &db.url)
+        .env("SIYU__SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("SIYU__SERVER__WORKERS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    Server(cmd.spawn().unwrap())
+}
+
+fn wait_ready(agent: &ureq::Agent, url: &str) {
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = agent.get(url).call() {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "{url} never became ready");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn version_and_usage() {
+    let o = Command::new(env!("CARGO_BIN_EXE_siyu")).arg("--version").output().unwrap();
+    assert!(o.status.success());
+    assert!(text(&o).0.starts_with("siyu "));
+    let o = Command::new(env!("CARGO_BIN_EXE_siyu")).arg("frobnicate").output().unwrap();
+    assert!(!o.status.success());
+}
+
+#[test]
+fn config_check_redacts_and_names_bad_keys() {
+    let db = testing::empty();
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_siyu"))
+        .args(["config", "check"])
+        .env("SIYU__DATABASE__URL", "postgres://siyu:hunter2@db.bank.local/siyu")
+        .output()
+        .unwrap();
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    assert!(out.contains("<redacted>") && !out.contains("hunter2"), "{out}");
+    let o = Command::new(env!("CARGO_BIN_EXE_siyu"))
+        .args(["config", "check"])
+        .env("SIYU__AUTH__LOCKOUT_THRESHOLD", "lots")
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert_eq!(err.lines().count(), 1, "one clear line: {err}");
+    assert!(err.contains("auth.lockout_threshold"), "{err}");
+    let toml = dir.path().join("siyu.toml");
+    std::fs::write(&toml, "[server]\nbind = \"127.0.0.1:9999\"\n").unwrap();
+    let o = siyu(&db, dir.path(), &["--config", toml.to_str().unwrap(), "config", "check"]);
+    assert!(text(&o).0.contains("127.0.0.1:9999"));
+}
+
+#[test]
+fn bootstrap_token_and_audit_verify() {
+    let db = testing::empty();
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "short\n").unwrap();
+    let o = siyu(&db, dir.path(), &["admin", "bootstrap", "--username", "sysadmin1", "--password-file", pw.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("policy"), "a weak bootstrap password is refused: {}", text(&o).1);
+    std::fs::write(&pw, format!("{GOOD}\n")).unwrap();
+    let o = siyu(&db, dir.path(), &["admin", "bootstrap", "--username", "admin", "--password-file", pw.to_str().unwrap()]);
+    assert!(!o.status.success(), "built-in names cannot log in");
+    let o = siyu(&db, dir.path(), &["admin", "bootstrap", "--username", "sysadmin1", "--password-file", pw.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = siyu(&db, dir.path(), &["admin", "bootstrap", "--username", "sysadmin2", "--password-file", pw.to_str().unwrap()]);
+    assert!(!o.status.success(), "bootstrap runs once");
+    assert!(text(&o).1.contains("already exists"));
+
+    let o = siyu(&db, dir.path(), &["admin", "token", "create", "--username", "sysadmin1", "--days", "7"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let token = text(&o).0.lines().last().unwrap().to_string();
+    assert!(token.starts_with("siyu_"));
+    let o = siyu(&db, dir.path(), &["admin", "token", "create", "--username", "nobody"]);
+    assert!(!o.status.success());
+
+    let o = siyu(&db, dir.path(), &["audit", "verify"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("intact"));
+
+    // The token works against a running server.
+    let port = free_port();
+    let _server = serve(&db, dir.path(), port, &[]);
+    let agent = ureq::AgentBuilder::new().build();
+    wait_ready(&agent, &format!("http://127.0.0.1:{port}/readyz"));
+    let me: serde_json::Value = agent
+        .get(&format!("http://127.0.0.1:{port}/api/v1/me"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(me["username"], "sysadmin1");
+    assert_eq!(me["roles"], serde_json::json!(["system_admin"]));
+    // The bootstrap password must be changed at the first login.
+    let r = agent
+        .post(&format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .send_json(serde_json::json!({"username": "sysadmin1", "password": GOOD}))
+        .unwrap();
+    assert_eq!(r.into_json::<serde_json::Value>().unwrap()["stage"], "password_change");
+}
+
+#[test]
+fn audit_verify_names_a_tampered_record() {
+    let db = testing::empty();
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, GOOD).unwrap();
+    assert!(siyu(&db, dir.path(), &["admin", "bootstrap", "--username", "sysadmin1", "--password-file", pw.to_str().unwrap()]).status.success());
+    for _ in 0..3 {
+        assert!(siyu(&db, dir.path(), &["admin", "token", "create", "--username", "sysadmin1"]).status.success());
+    }
+    let mut conn = siyu_store::conn::establish(&siyu_store::conn::Target::parse(&db.url).unwrap()).unwrap();
+    let drop_guard = match &conn {
+        siyu_store::DbConn::Sqlite(_) => "DROP TRIGGER audit_log_no_update",
+        siyu_store::DbConn::Postgres(_) => "DROP TRIGGER audit_log_no_change ON audit_log",
+    };
+    diesel::sql_query(drop_guard).execute(&mut conn).unwrap();
+    diesel::sql_query("UPDATE audit_log SET target_id = 'forged' WHERE seq = 4").execute(&mut conn).unwrap();
+    let o = siyu(&db, dir.path(), &["audit", "verify"]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(err.contains("record 4"), "{err}");
+}
+
+#[test]
+fn migrate_then_serve_reports_ready() {
+    let db = testing::empty();
+    let dir = tempfile::tempdir().unwrap();
+    let o = siyu(&db, dir.path(), &["migrate"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("applied 1"));
+    let o = siyu(&db, dir.path(), &["migrate"]);
+    assert!(text(&o).0.contains("up to date"));
+    // Without migrations at start, an empty database is not ready.
+    let empty = testing::empty();
+    let port = free_port();
+    let mut server = serve(&empty, dir.path(), port, &[("SIYU__DATABASE__MIGRATE_ON_START", "false".into())]);
+    let agent = ureq::AgentBuilder::new().build();
+    let url = format!("http://127.0.0.1:{port}/readyz");
+    let start = Instant::now();
+    let status = loop {
+        match agent.get(&url).call() {
+            Ok(r) => break r.status(),
+            Err(ureq::Error::Status(s, _)) => break s,
+            Err(_) if start.elapsed() < Duration::from_secs(30) => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(status, 503);
+    let _ = server.0.kill();
+    let mut out = String::new();
+    server.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(out.contains("migrations are pending"), "{out}");
+}
+
+#[test]
+fn serves_tls_1_2_and_1_3_only_with_hsts() {
+    let db = testing::fresh();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cf, kf) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cf, cert.cert.pem()).unwrap();
+    std::fs::write(&kf, cert.key_pair.serialize_pem()).unwrap();
+    let port = free_port();
+    let _server = serve(
+        &db,
+        dir.path(),
+        port,
+        &[
+            ("SIYU__SERVER__TLS__CERT_FILE", cf.display().to_string()),
+            ("SIYU__SERVER__TLS__KEY_FILE", kf.display().to_string()),
+        ],
+    );
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let client = |versions: &[&'static rustls::SupportedProtocolVersion]| {
+        let cfg = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .unwrap()
+            .with_root_certificates(roots.clone())
+            .with_no_client_auth();
+        ureq::AgentBuilder::new().tls_config(std::sync::Arc::new(cfg)).build()
+    };
+    let url = format!("https://localhost:{port}/healthz");
+    let tls13 = client(&[&rustls::version::TLS13]);
+    wait_ready(&tls13, &url);
+    let r = tls13.get(&url).call().unwrap();
+    assert_eq!(r.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+    assert_eq!(client(&[&rustls::version::TLS12]).get(&url).call().unwrap().status(), 200);
+    let r = tls13
+        .post(&format!("https://localhost:{port}/api/v1/auth/login"))
+        .send_json(serde_json::json!({"username": "x.y.z", "password": "Whatever-123!"}));
+    let Err(ureq::Error::Status(401, _)) = r else { panic!("login over TLS answers 401") };
+    // Plain HTTP to the TLS port gets nothing useful.
+    let plain = ureq::AgentBuilder::new().timeout(Duration::from_secs(5)).build();
+    assert!(plain.get(&format!("http://localhost:{port}/healthz")).call().is_err());
+}
