@@ -68,7 +68,9 @@ def check_pod(name, spec):
                 problems.append(f"{cn}: no {r} limit")
         for e in c.get("env") or []:
             n = e.get("name", "")
-            if "value" in e and SECRETISH_ENV.search(n) and not n.endswith("_FILE"):
+            literal = e.get("value", "")
+            # A SQLite URL names a file and holds no credentials; any other URL may carry a password.
+            if "value" in e and SECRETISH_ENV.search(n) and not n.endswith("_FILE") and not literal.startswith("sqlite://"):
                 problems.append(f"{cn}: env {n} carries a literal value that looks like a secret; mount it as a file")
         mounts = {m["mountPath"] for m in c.get("volumeMounts") or []}
         if "/tmp" not in mounts:

@@ -265,6 +265,15 @@ SQLite URL, file paths of mounted secrets). Secrets themselves never appear here
       - key: ca.crt
         path: ca.crt
 {{- end }}
+{{- with .Values.bootstrapAdmin.existingSecret }}
+- name: secret-bootstrap
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0440
+    items:
+      - key: {{ $.Values.bootstrapAdmin.passwordKey }}
+        path: password
+{{- end }}
 {{- with .Values.tls.existingSecret }}
 - name: tls
   secret:
@@ -305,6 +314,11 @@ SQLite URL, file paths of mounted secrets). Secrets themselves never appear here
   mountPath: /etc/siyu/wecom-ca
   readOnly: true
 {{- end }}
+{{- if .Values.bootstrapAdmin.existingSecret }}
+- name: secret-bootstrap
+  mountPath: {{ $dir }}/bootstrap
+  readOnly: true
+{{- end }}
 {{- if .Values.tls.existingSecret }}
 - name: tls
   mountPath: /etc/siyu/tls
@@ -320,6 +334,15 @@ glance in `kubectl describe` where each secret comes from. Values are paths, nev
 {{- $dir := include "siyu.secretDir" . }}
 - name: SIYU__SERVER__BIND
   value: "0.0.0.0:8080"
+# Also in siyu.toml; repeated here so that `kubectl exec … siyu <command>` without --config opens the same database.
+- name: SIYU__MODE
+  value: {{ .Values.config.mode | default "production" | quote }}
+- name: SIYU__DATA__DIR
+  value: "/var/lib/siyu"
+{{- if eq .Values.database.backend "sqlite" }}
+- name: SIYU__DATABASE__URL
+  value: "sqlite:///var/lib/siyu/siyu.db"
+{{- end }}
 {{- if ne .Values.database.backend "sqlite" }}
 - name: SIYU__DATABASE__URL_FILE
   value: {{ printf "%s/database/%s" $dir .Values.database.postgres.urlKey | quote }}
