@@ -21,7 +21,10 @@ pub enum AppError {
     NotFound,
     /// Answered as `NotFound`; the web layer audits it as a refused authorisation.
     #[error("not found")]
-    OutOfScope { target_type: &'static str, target_id: String },
+    OutOfScope {
+        target_type: &'static str,
+        target_id: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{message}")]
@@ -36,7 +39,13 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::OutOfScope { target_type, target_id } => AppError::OutOfScope { target_type, target_id },
+            StoreError::OutOfScope {
+                target_type,
+                target_id,
+            } => AppError::OutOfScope {
+                target_type,
+                target_id,
+            },
             StoreError::Conflict(what) => {
                 let field = what.rsplit('.').next().unwrap_or(&what).to_string();
                 AppError::Conflict(format!("{field} already exists"))
@@ -54,7 +63,10 @@ impl From<diesel::result::Error> for AppError {
 
 impl AppError {
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation { field: field.into(), message: message.into() }
+        AppError::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -64,10 +76,16 @@ pub type Result<T> = std::result::Result<T, AppError>;
 pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
     let n = value.trim().chars().count();
     if n < min || value.chars().count() > max {
-        return Err(AppError::validation(field, format!("must have {min} to {max} characters")));
+        return Err(AppError::validation(
+            field,
+            format!("must have {min} to {max} characters"),
+        ));
     }
     if value.chars().any(|c| c.is_control()) {
-        return Err(AppError::validation(field, "must not contain control characters"));
+        return Err(AppError::validation(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }

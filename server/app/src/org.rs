@@ -11,10 +11,25 @@ use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
 
 fn check_code(code: &str) -> Result<()> {
-    if !(1..=32).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(AppError::validation("code", "must be 1 to 32 letters, digits, '-' or '_'"));
+    if !(1..=32).contains(&code.len())
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(AppError::validation(
+            "code",
+            "must be 1 to 32 letters, digits, '-' or '_'",
+        ));
     }
     Ok(())
+}
+
+/// A node to create under `parent_id`.
+pub struct NewNodeInput<'a> {
+    pub parent_id: &'a str,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
 }
 
 pub fn create(
@@ -22,61 +37,128 @@ pub fn create(
     env: &Env,
     meta: &Meta,
     p: &Principal,
-    parent_id: &str,
-    code: &str,
-    name: &str,
-    kind: &str,
+    input: NewNodeInput<'_>,
 ) -> Result<OrgNode> {
+    let NewNodeInput {
+        parent_id,
+        code,
+        name,
+        kind,
+    } = input;
     p.require(Permission::OrgWrite)?;
     check_code(code)?;
     check_text("name", name, 1, 100)?;
-    let kind = NodeKind::parse(kind).ok_or_else(|| AppError::validation("kind", "is not a node kind"))?;
+    let kind =
+        NodeKind::parse(kind).ok_or_else(|| AppError::validation("kind", "is not a node kind"))?;
     if kind == NodeKind::HeadOffice {
-        return Err(AppError::validation("kind", "there is only one head office, the root"));
+        return Err(AppError::validation(
+            "kind",
+            "there is only one head office, the root",
+        ));
     }
     let now = env.now();
     write_tx(conn, |c| {
         let parent = store::get_in_scope(c, parent_id, &p.scope)?;
-        let node = store::insert(c, NewNode { parent: Some(&parent), code, name: name.trim(), kind }, now)?;
-        store::record_history(c, &node.id, "create", None, Some(&parent.id), Some(&p.staff_id), now)?;
+        let node = store::insert(
+            c,
+            NewNode {
+                parent: Some(&parent),
+                code,
+                name: name.trim(),
+                kind,
+            },
+            now,
+        )?;
+        store::record_history(
+            c,
+            &node.id,
+            "create",
+            None,
+            Some(&parent.id),
+            Some(&p.staff_id),
+            now,
+        )?;
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success("org.create", "org_node", &node.id)
-                .with_detail(serde_json::json!({"code": code, "parent_id": parent.id, "kind": kind.as_str()})),
+            &AuditEvent::success("org.create", "org_node", &node.id).with_detail(
+                serde_json::json!({"code": code, "parent_id": parent.id, "kind": kind.as_str()}),
+            ),
             now,
         )?;
         Ok(node)
     })
 }
 
-pub fn rename(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, name: &str) -> Result<OrgNode> {
+pub fn rename(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+    name: &str,
+) -> Result<OrgNode> {
     p.require(Permission::OrgWrite)?;
     check_text("name", name, 1, 100)?;
     let now = env.now();
     write_tx(conn, |c| {
         let node = store::get_in_scope(c, id, &p.scope)?;
         store::rename(c, id, name.trim(), now)?;
-        store::record_history(c, id, "rename", Some(&node.name), Some(name.trim()), Some(&p.staff_id), now)?;
-        audit::append(c, &p.audit(meta), &AuditEvent::success("org.rename", "org_node", id), now)?;
+        store::record_history(
+            c,
+            id,
+            "rename",
+            Some(&node.name),
+            Some(name.trim()),
+            Some(&p.staff_id),
+            now,
+        )?;
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("org.rename", "org_node", id),
+            now,
+        )?;
         Ok(store::get(c, id)?)
     })
 }
 
-pub fn move_to(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, new_parent_id: &str) -> Result<OrgNode> {
+pub fn move_to(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+    new_parent_id: &str,
+) -> Result<OrgNode> {
     p.require(Permission::OrgWrite)?;
     let now = env.now();
     write_tx(conn, |c| {
         let node = store::get_in_scope(c, id, &p.scope)?;
         let parent = store::get_in_scope(c, new_parent_id, &p.scope)?;
-        check_move(&node.path, &parent.path, node.parent_id.is_none())
-            .map_err(|e| AppError::Refused { code: "invalid_move", message: e.to_string() })?;
+        check_move(&node.path, &parent.path, node.parent_id.is_none()).map_err(|e| {
+            AppError::Refused {
+                code: "invalid_move",
+                message: e.to_string(),
+            }
+        })?;
         // Moving the principal's own scope root would move it outside their reach.
         if node.path == p.scope.prefix() {
-            return Err(AppError::Refused { code: "invalid_move", message: "you cannot move your own node".into() });
+            return Err(AppError::Refused {
+                code: "invalid_move",
+                message: "you cannot move your own node".into(),
+            });
         }
         store::move_node(c, &node, &parent, now)?;
-        store::record_history(c, id, "move", node.parent_id.as_deref(), Some(&parent.id), Some(&p.staff_id), now)?;
+        store::record_history(
+            c,
+            id,
+            "move",
+            node.parent_id.as_deref(),
+            Some(&parent.id),
+            Some(&p.staff_id),
+            now,
+        )?;
         audit::append(
             c,
             &p.audit(meta),

@@ -20,8 +20,14 @@ pub struct Meta {
 /// How the principal authenticated.
 #[derive(Clone)]
 pub enum Via {
-    Session { id_hash: String, stage: Stage, csrf_token: String },
-    Token { id: String },
+    Session {
+        id_hash: String,
+        stage: Stage,
+        csrf_token: String,
+    },
+    Token {
+        id: String,
+    },
     /// The command line, run by whoever can read the configuration and the database.
     Cli,
 }
@@ -60,7 +66,9 @@ impl Principal {
         if s.status != StaffStatus::Active.as_str() {
             return Ok(None);
         }
-        let Some(account) = accounts::by_staff(conn, staff_id)? else { return Ok(None) };
+        let Some(account) = accounts::by_staff(conn, staff_id)? else {
+            return Ok(None);
+        };
         let node = org::get(conn, &s.node_id)?;
         let roles = accounts::roles(conn, staff_id)?;
         Ok(Some(Principal {
@@ -84,7 +92,10 @@ impl Principal {
         if self.can(p) {
             Ok(())
         } else {
-            Err(AppError::Refused { code: "forbidden", message: format!("this needs the permission {p}") })
+            Err(AppError::Refused {
+                code: "forbidden",
+                message: format!("this needs the permission {p}"),
+            })
         }
     }
 
@@ -103,7 +114,11 @@ impl Principal {
     }
 
     pub fn roles_text(&self) -> String {
-        self.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+        self.roles
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn audit(&self, meta: &Meta) -> AuditContext {

@@ -27,16 +27,30 @@ pub struct Created {
 }
 
 fn check_employee_no(v: &str) -> Result<()> {
-    if !(1..=32).contains(&v.len()) || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(AppError::validation("employee_no", "must be 1 to 32 letters, digits, '-' or '_'"));
+    if !(1..=32).contains(&v.len())
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(AppError::validation(
+            "employee_no",
+            "must be 1 to 32 letters, digits, '-' or '_'",
+        ));
     }
     Ok(())
 }
 
 fn check_wecom_userid(v: Option<&str>) -> Result<()> {
     if let Some(w) = v {
-        if !(1..=64).contains(&w.len()) || !w.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
-            return Err(AppError::validation("wecom_userid", "must be 1 to 64 letters, digits or . _ - @"));
+        if !(1..=64).contains(&w.len())
+            || !w
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+        {
+            return Err(AppError::validation(
+                "wecom_userid",
+                "must be 1 to 64 letters, digits or . _ - @",
+            ));
         }
     }
     Ok(())
@@ -44,15 +58,27 @@ fn check_wecom_userid(v: Option<&str>) -> Result<()> {
 
 pub fn check_username(username: &str) -> Result<()> {
     if !is_valid_username(username) {
-        return Err(AppError::validation("username", "must be 3 to 64 letters, digits, '.', '_' or '-'"));
+        return Err(AppError::validation(
+            "username",
+            "must be 3 to 64 letters, digits, '.', '_' or '-'",
+        ));
     }
     if is_reserved_username(username) {
-        return Err(AppError::validation("username", "is a reserved name and cannot be used"));
+        return Err(AppError::validation(
+            "username",
+            "is a reserved name and cannot be used",
+        ));
     }
     Ok(())
 }
 
-pub fn create(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, input: NewStaffInput<'_>) -> Result<Created> {
+pub fn create(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    input: NewStaffInput<'_>,
+) -> Result<Created> {
     p.require(Permission::StaffWrite)?;
     check_employee_no(input.employee_no)?;
     check_text("name", input.name, 1, 64)?;
@@ -82,7 +108,15 @@ pub fn create(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, input: N
         if let Some((u, _, hash)) = &account {
             accounts::insert(c, &id, u, hash, true, now)?;
         }
-        store::record_history(c, &id, "create", None, Some(&node.id), Some(&p.staff_id), now)?;
+        store::record_history(
+            c,
+            &id,
+            "create",
+            None,
+            Some(&node.id),
+            Some(&p.staff_id),
+            now,
+        )?;
         audit::append(
             c,
             &p.audit(meta),
@@ -90,7 +124,10 @@ pub fn create(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, input: N
                 .with_detail(serde_json::json!({"node_id": node.id, "account": account.is_some()})),
             now,
         )?;
-        Ok(Created { staff: store::get(c, &id)?, initial_password: account.as_ref().map(|a| a.1.clone()) })
+        Ok(Created {
+            staff: store::get(c, &id)?,
+            initial_password: account.as_ref().map(|a| a.1.clone()),
+        })
     })
 }
 
@@ -121,26 +158,44 @@ pub fn update(
     write_tx(conn, |c| {
         store::get_in_scope(c, id, &p.scope)?;
         store::update_profile(c, id, name.map(str::trim), wecom_userid, now)?;
-        let fields: Vec<&str> =
-            [name.map(|_| "name"), wecom_userid.map(|_| "wecom_userid")].into_iter().flatten().collect();
+        let fields: Vec<&str> = [name.map(|_| "name"), wecom_userid.map(|_| "wecom_userid")]
+            .into_iter()
+            .flatten()
+            .collect();
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success("staff.update", "staff", id).with_detail(serde_json::json!({"fields": fields})),
+            &AuditEvent::success("staff.update", "staff", id)
+                .with_detail(serde_json::json!({"fields": fields})),
             now,
         )?;
         Ok(store::get(c, id)?)
     })
 }
 
-pub fn move_to(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, node_id: &str) -> Result<Staff> {
+pub fn move_to(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+    node_id: &str,
+) -> Result<Staff> {
     p.require(Permission::StaffWrite)?;
     let now = env.now();
     write_tx(conn, |c| {
         let s = store::get_in_scope(c, id, &p.scope)?;
         let node = org_store::get_in_scope(c, node_id, &p.scope)?;
         store::set_node(c, id, &node.id, now)?;
-        store::record_history(c, id, "move", Some(&s.node_id), Some(&node.id), Some(&p.staff_id), now)?;
+        store::record_history(
+            c,
+            id,
+            "move",
+            Some(&s.node_id),
+            Some(&node.id),
+            Some(&p.staff_id),
+            now,
+        )?;
         audit::append(
             c,
             &p.audit(meta),
@@ -153,24 +208,51 @@ pub fn move_to(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &st
 }
 
 /// Suspends, reactivates or resigns. Leaving active ends every session at once.
-pub fn set_status(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, to: StaffStatus) -> Result<Staff> {
+pub fn set_status(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+    to: StaffStatus,
+) -> Result<Staff> {
     p.require(Permission::StaffWrite)?;
     if id == p.staff_id {
-        return Err(AppError::Refused { code: "forbidden", message: "you cannot change your own status".into() });
+        return Err(AppError::Refused {
+            code: "forbidden",
+            message: "you cannot change your own status".into(),
+        });
     }
     let now = env.now();
     write_tx(conn, |c| {
         let s = store::get_in_scope(c, id, &p.scope)?;
-        let from = StaffStatus::parse(&s.status).ok_or_else(|| AppError::Internal("stored staff status".into()))?;
+        let from = StaffStatus::parse(&s.status)
+            .ok_or_else(|| AppError::Internal("stored staff status".into()))?;
         if !from.can_become(to) {
             return Err(AppError::Refused {
                 code: "invalid_transition",
-                message: format!("a member of staff who is {} cannot become {}", from.as_str(), to.as_str()),
+                message: format!(
+                    "a member of staff who is {} cannot become {}",
+                    from.as_str(),
+                    to.as_str()
+                ),
             });
         }
         store::set_status(c, id, to, now)?;
-        let ended = if to == StaffStatus::Active { 0 } else { sessions::revoke_all(c, id, now)? };
-        store::record_history(c, id, "status", Some(from.as_str()), Some(to.as_str()), Some(&p.staff_id), now)?;
+        let ended = if to == StaffStatus::Active {
+            0
+        } else {
+            sessions::revoke_all(c, id, now)?
+        };
+        store::record_history(
+            c,
+            id,
+            "status",
+            Some(from.as_str()),
+            Some(to.as_str()),
+            Some(&p.staff_id),
+            now,
+        )?;
         let action = match to {
             StaffStatus::Active => "staff.reactivate",
             StaffStatus::Suspended => "staff.suspend",
@@ -179,14 +261,22 @@ pub fn set_status(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: 
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success(action, "staff", id).with_detail(serde_json::json!({"sessions_ended": ended})),
+            &AuditEvent::success(action, "staff", id)
+                .with_detail(serde_json::json!({"sessions_ended": ended})),
             now,
         )?;
         Ok(store::get(c, id)?)
     })
 }
 
-pub fn grant(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, role: &str) -> Result<Vec<Role>> {
+pub fn grant(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+    role: &str,
+) -> Result<Vec<Role>> {
     p.require(Permission::RoleAssign)?;
     let role = Role::parse(role).ok_or_else(|| AppError::validation("role", "is not a role"))?;
     let now = env.now();
@@ -195,11 +285,16 @@ pub fn grant(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str,
         let held = accounts::roles(c, id)?;
         if let Err(e) = check_grant(&held, role, id == p.staff_id) {
             let code = match e {
-                siyu_domain::access::GrantError::SeparationOfDuties { .. } => "separation_of_duties",
+                siyu_domain::access::GrantError::SeparationOfDuties { .. } => {
+                    "separation_of_duties"
+                }
                 siyu_domain::access::GrantError::OwnRoles => "own_roles",
                 siyu_domain::access::GrantError::AlreadyHeld => "already_held",
             };
-            return Err(AppError::Refused { code, message: e.to_string() });
+            return Err(AppError::Refused {
+                code,
+                message: e.to_string(),
+            });
         }
         accounts::grant(c, id, role, Some(&p.staff_id), now)?;
         // New privileges take effect in fresh sessions only.
@@ -215,11 +310,21 @@ pub fn grant(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str,
     })
 }
 
-pub fn revoke(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, role: &str) -> Result<Vec<Role>> {
+pub fn revoke(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+    role: &str,
+) -> Result<Vec<Role>> {
     p.require(Permission::RoleAssign)?;
     let role = Role::parse(role).ok_or(AppError::NotFound)?;
     if id == p.staff_id {
-        return Err(AppError::Refused { code: "own_roles", message: "nobody may change their own roles".into() });
+        return Err(AppError::Refused {
+            code: "own_roles",
+            message: "nobody may change their own roles".into(),
+        });
     }
     let now = env.now();
     write_tx(conn, |c| {
@@ -240,10 +345,19 @@ pub fn revoke(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str
 }
 
 /// Gives an account a new one-time password that must be changed at the next login.
-pub fn reset_password(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str) -> Result<String> {
+pub fn reset_password(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+) -> Result<String> {
     p.require(Permission::AccountReset)?;
     if id == p.staff_id {
-        return Err(AppError::Refused { code: "forbidden", message: "change your own password instead".into() });
+        return Err(AppError::Refused {
+            code: "forbidden",
+            message: "change your own password instead".into(),
+        });
     }
     let password = one_time_password(&secrets::random_bytes::<16>());
     let hash = secrets::hash_password(&password).map_err(AppError::Internal)?;
@@ -254,7 +368,12 @@ pub fn reset_password(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, 
         accounts::set_password(c, id, &hash, true, now)?;
         sessions::revoke_all(c, id, now)?;
         login::unlock(c, &account.username)?;
-        audit::append(c, &p.audit(meta), &AuditEvent::success("account.reset_password", "staff", id), now)?;
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("account.reset_password", "staff", id),
+            now,
+        )?;
         Ok(password.clone())
     })
 }
@@ -266,12 +385,23 @@ pub fn unlock(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str
         store::get_in_scope(c, id, &p.scope)?;
         let account = accounts::by_staff(c, id)?.ok_or(AppError::NotFound)?;
         login::unlock(c, &account.username)?;
-        audit::append(c, &p.audit(meta), &AuditEvent::success("account.unlock", "staff", id), now)?;
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("account.unlock", "staff", id),
+            now,
+        )?;
         Ok(())
     })
 }
 
-pub fn end_sessions(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str) -> Result<usize> {
+pub fn end_sessions(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+) -> Result<usize> {
     p.require(Permission::SessionRevoke)?;
     let now = env.now();
     write_tx(conn, |c| {
@@ -280,7 +410,8 @@ pub fn end_sessions(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success("account.end_sessions", "staff", id).with_detail(serde_json::json!({"ended": n})),
+            &AuditEvent::success("account.end_sessions", "staff", id)
+                .with_detail(serde_json::json!({"ended": n})),
             now,
         )?;
         Ok(n)

@@ -18,7 +18,14 @@ pub struct NewToken {
 }
 
 /// Creates a token for `owner_id`, recorded against `ctx` (the owner through the API, or the CLI).
-pub fn create(conn: &mut DbConn, env: &Env, ctx: &AuditContext, owner_id: &str, name: &str, days: i64) -> Result<NewToken> {
+pub fn create(
+    conn: &mut DbConn,
+    env: &Env,
+    ctx: &AuditContext,
+    owner_id: &str,
+    name: &str,
+    days: i64,
+) -> Result<NewToken> {
     check_text("name", name, 1, 100)?;
     if !(1..=366).contains(&days) {
         return Err(AppError::validation("days", "must be between 1 and 366"));
@@ -27,7 +34,15 @@ pub fn create(conn: &mut DbConn, env: &Env, ctx: &AuditContext, owner_id: &str, 
     let token = format!("{PREFIX}{}", secrets::random_token());
     let id = uuid::Uuid::now_v7().to_string();
     write_tx(conn, |c| {
-        let info = store::insert(c, &id, owner_id, name.trim(), &secrets::digest(&token), now + Duration::days(days), now)?;
+        let info = store::insert(
+            c,
+            &id,
+            owner_id,
+            name.trim(),
+            &secrets::digest(&token),
+            now + Duration::days(days),
+            now,
+        )?;
         audit::append(
             c,
             ctx,
@@ -35,7 +50,10 @@ pub fn create(conn: &mut DbConn, env: &Env, ctx: &AuditContext, owner_id: &str, 
                 .with_detail(serde_json::json!({"owner": owner_id, "days": days})),
             now,
         )?;
-        Ok(NewToken { info, token: token.clone() })
+        Ok(NewToken {
+            info,
+            token: token.clone(),
+        })
     })
 }
 
@@ -49,7 +67,12 @@ pub fn revoke(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str
         if !store::revoke(c, &p.staff_id, id, now)? {
             return Err(AppError::NotFound);
         }
-        audit::append(c, &p.audit(meta), &AuditEvent::success("token.revoke", "api_token", id), now)?;
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("token.revoke", "api_token", id),
+            now,
+        )?;
         Ok(())
     })
 }

@@ -76,12 +76,17 @@ pub fn insert(conn: &mut DbConn, n: NewNode<'_>, now: DateTime<Utc>) -> Result<O
         created_at: to_db(now),
         updated_at: to_db(now),
     };
-    diesel::insert_into(org_nodes::table).values(&row).execute(conn)?;
+    diesel::insert_into(org_nodes::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row.into())
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> Result<OrgNode> {
-    let row: Row = org_nodes::table.find(id).select(Row::as_select()).first(conn)?;
+    let row: Row = org_nodes::table
+        .find(id)
+        .select(Row::as_select())
+        .first(conn)?;
     Ok(row.into())
 }
 
@@ -91,20 +96,30 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<OrgNod
     if scope.contains(&node.path) {
         Ok(node)
     } else {
-        Err(StoreError::OutOfScope { target_type: "org_node", target_id: node.id })
+        Err(StoreError::OutOfScope {
+            target_type: "org_node",
+            target_id: node.id,
+        })
     }
 }
 
 pub fn root(conn: &mut DbConn) -> Result<Option<OrgNode>> {
-    let row: Option<Row> =
-        org_nodes::table.filter(org_nodes::parent_id.is_null()).select(Row::as_select()).first(conn).optional()?;
+    let row: Option<Row> = org_nodes::table
+        .filter(org_nodes::parent_id.is_null())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
     Ok(row.map(Into::into))
 }
 
 /// Every node of the subtree, parents before children.
 pub fn list_subtree(conn: &mut DbConn, scope: &Scope) -> Result<Vec<OrgNode>> {
     let rows: Vec<Row> = org_nodes::table
-        .filter(org_nodes::path.like(format!("{}%", crate::page::escape_like(scope.prefix()))).escape('\\'))
+        .filter(
+            org_nodes::path
+                .like(format!("{}%", crate::page::escape_like(scope.prefix())))
+                .escape('\\'),
+        )
         .order((org_nodes::depth.asc(), org_nodes::code.asc()))
         .select(Row::as_select())
         .load(conn)?;
@@ -113,7 +128,10 @@ pub fn list_subtree(conn: &mut DbConn, scope: &Scope) -> Result<Vec<OrgNode>> {
 
 pub fn rename(conn: &mut DbConn, id: &str, name: &str, now: DateTime<Utc>) -> Result<()> {
     let n = diesel::update(org_nodes::table.find(id))
-        .set((org_nodes::name.eq(name), org_nodes::updated_at.eq(to_db(now))))
+        .set((
+            org_nodes::name.eq(name),
+            org_nodes::updated_at.eq(to_db(now)),
+        ))
         .execute(conn)?;
     if n == 0 {
         return Err(StoreError::NotFound);
@@ -122,11 +140,23 @@ pub fn rename(conn: &mut DbConn, id: &str, name: &str, now: DateTime<Utc>) -> Re
 }
 
 /// Moves `node` under `new_parent`, rewriting the paths of its whole subtree.
-pub fn move_node(conn: &mut DbConn, node: &OrgNode, new_parent: &OrgNode, now: DateTime<Utc>) -> Result<()> {
-    let node_id: OrgNodeId = node.id.parse().map_err(|_| StoreError::Corrupt("org node id".into()))?;
+pub fn move_node(
+    conn: &mut DbConn,
+    node: &OrgNode,
+    new_parent: &OrgNode,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let node_id: OrgNodeId = node
+        .id
+        .parse()
+        .map_err(|_| StoreError::Corrupt("org node id".into()))?;
     let new_path = org::child_path(&new_parent.path, node_id);
     let subtree: Vec<(String, String)> = org_nodes::table
-        .filter(org_nodes::path.like(format!("{}%", crate::page::escape_like(&node.path))).escape('\\'))
+        .filter(
+            org_nodes::path
+                .like(format!("{}%", crate::page::escape_like(&node.path)))
+                .escape('\\'),
+        )
         .select((org_nodes::id, org_nodes::path))
         .load(conn)?;
     for (id, path) in subtree {
@@ -140,8 +170,31 @@ pub fn move_node(conn: &mut DbConn, node: &OrgNode, new_parent: &OrgNode, now: D
             ))
             .execute(conn)?;
     }
-    diesel::update(org_nodes::table.find(&node.id)).set(org_nodes::parent_id.eq(&new_parent.id)).execute(conn)?;
+    diesel::update(org_nodes::table.find(&node.id))
+        .set(org_nodes::parent_id.eq(&new_parent.id))
+        .execute(conn)?;
     Ok(())
+}
+
+/// A history row as stored: when, what, from, to, by whom.
+pub(crate) type HistoryRow = (
+    NaiveDateTime,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+pub(crate) fn history_entries(rows: Vec<HistoryRow>) -> Vec<HistoryEntry> {
+    rows.into_iter()
+        .map(|(at, action, from, to, by)| HistoryEntry {
+            at: from_db(at),
+            action,
+            from,
+            to,
+            by,
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -177,7 +230,7 @@ pub fn record_history(
 }
 
 pub fn history(conn: &mut DbConn, node_id: &str) -> Result<Vec<HistoryEntry>> {
-    let rows: Vec<(NaiveDateTime, String, Option<String>, Option<String>, Option<String>)> = org_node_history::table
+    let rows: Vec<HistoryRow> = org_node_history::table
         .filter(org_node_history::node_id.eq(node_id))
         .order(org_node_history::at.asc())
         .select((
@@ -188,5 +241,5 @@ pub fn history(conn: &mut DbConn, node_id: &str) -> Result<Vec<HistoryEntry>> {
             org_node_history::actor_id,
         ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(at, action, from, to, by)| HistoryEntry { at: from_db(at), action, from, to, by }).collect())
+    Ok(history_entries(rows))
 }

@@ -78,7 +78,9 @@ pub fn insert(conn: &mut DbConn, n: NewStaff<'_>, now: DateTime<Utc>) -> Result<
         created_at: to_db(now),
         updated_at: to_db(now),
     };
-    diesel::insert_into(staff::table).values(&row).execute(conn)?;
+    diesel::insert_into(staff::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row.id)
 }
 
@@ -87,7 +89,11 @@ macro_rules! joined_query {
         staff::table
             .inner_join(org_nodes::table)
             .left_join(accounts::table)
-            .select((Row::as_select(), (org_nodes::name, org_nodes::path), accounts::username.nullable()))
+            .select((
+                Row::as_select(),
+                (org_nodes::name, org_nodes::path),
+                accounts::username.nullable(),
+            ))
     };
 }
 
@@ -102,7 +108,10 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<Staff>
     if scope.contains(&s.node_path) {
         Ok(s)
     } else {
-        Err(StoreError::OutOfScope { target_type: "staff", target_id: s.id })
+        Err(StoreError::OutOfScope {
+            target_type: "staff",
+            target_id: s.id,
+        })
     }
 }
 
@@ -142,9 +151,17 @@ macro_rules! filtered {
     ($f:expr) => {{
         let f: &StaffFilter = $f;
         let mut q = joined_query!().into_boxed::<MultiBackend>();
-        q = q.filter(org_nodes::path.like(format!("{}%", escape_like(f.scope.prefix()))).escape('\\'));
+        q = q.filter(
+            org_nodes::path
+                .like(format!("{}%", escape_like(f.scope.prefix())))
+                .escape('\\'),
+        );
         if let Some(p) = &f.node_path {
-            q = q.filter(org_nodes::path.like(format!("{}%", escape_like(p))).escape('\\'));
+            q = q.filter(
+                org_nodes::path
+                    .like(format!("{}%", escape_like(p)))
+                    .escape('\\'),
+            );
         }
         if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let pat = format!("%{}%", escape_like(&text.to_lowercase()));
@@ -172,7 +189,13 @@ macro_rules! filtered {
     }};
 }
 
-pub fn list(conn: &mut DbConn, f: &StaffFilter, sort: SortBy, order: Order, page: Page) -> Result<Paged<Staff>> {
+pub fn list(
+    conn: &mut DbConn,
+    f: &StaffFilter,
+    sort: SortBy,
+    order: Order,
+    page: Page,
+) -> Result<Paged<Staff>> {
     let total: i64 = filtered!(f).count().get_result(conn)?;
     let q = filtered!(f);
     let q = match (sort, order) {
@@ -197,12 +220,18 @@ pub fn update_profile(
     now: DateTime<Utc>,
 ) -> Result<()> {
     if let Some(n) = name {
-        diesel::update(staff::table.find(id)).set(staff::name.eq(n)).execute(conn)?;
+        diesel::update(staff::table.find(id))
+            .set(staff::name.eq(n))
+            .execute(conn)?;
     }
     if let Some(w) = wecom_userid {
-        diesel::update(staff::table.find(id)).set(staff::wecom_userid.eq(w)).execute(conn)?;
+        diesel::update(staff::table.find(id))
+            .set(staff::wecom_userid.eq(w))
+            .execute(conn)?;
     }
-    diesel::update(staff::table.find(id)).set(staff::updated_at.eq(to_db(now))).execute(conn)?;
+    diesel::update(staff::table.find(id))
+        .set(staff::updated_at.eq(to_db(now)))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -213,9 +242,17 @@ pub fn set_node(conn: &mut DbConn, id: &str, node_id: &str, now: DateTime<Utc>) 
     Ok(())
 }
 
-pub fn set_status(conn: &mut DbConn, id: &str, status: StaffStatus, now: DateTime<Utc>) -> Result<()> {
+pub fn set_status(
+    conn: &mut DbConn,
+    id: &str,
+    status: StaffStatus,
+    now: DateTime<Utc>,
+) -> Result<()> {
     diesel::update(staff::table.find(id))
-        .set((staff::status.eq(status.as_str()), staff::updated_at.eq(to_db(now))))
+        .set((
+            staff::status.eq(status.as_str()),
+            staff::updated_at.eq(to_db(now)),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -244,7 +281,7 @@ pub fn record_history(
 }
 
 pub fn history(conn: &mut DbConn, staff_id: &str) -> Result<Vec<crate::org::HistoryEntry>> {
-    let rows: Vec<(NaiveDateTime, String, Option<String>, Option<String>, Option<String>)> = staff_history::table
+    let rows: Vec<crate::org::HistoryRow> = staff_history::table
         .filter(staff_history::staff_id.eq(staff_id))
         .order(staff_history::at.asc())
         .select((
@@ -255,8 +292,5 @@ pub fn history(conn: &mut DbConn, staff_id: &str) -> Result<Vec<crate::org::Hist
             staff_history::actor_id,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, action, from, to, by)| crate::org::HistoryEntry { at: from_db(at), action, from, to, by })
-        .collect())
+    Ok(crate::org::history_entries(rows))
 }

@@ -65,12 +65,18 @@ pub fn insert(
         last_used_at: None,
         revoked_at: None,
     };
-    diesel::insert_into(api_tokens::table).values(&row).execute(conn)?;
+    diesel::insert_into(api_tokens::table)
+        .values(&row)
+        .execute(conn)?;
     Ok(row.into())
 }
 
 /// A token that is neither revoked nor expired, by its hash.
-pub fn find_live(conn: &mut DbConn, token_hash: &str, now: DateTime<Utc>) -> Result<Option<TokenInfo>> {
+pub fn find_live(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<TokenInfo>> {
     let row: Option<Row> = api_tokens::table
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
@@ -82,7 +88,9 @@ pub fn find_live(conn: &mut DbConn, token_hash: &str, now: DateTime<Utc>) -> Res
 }
 
 pub fn touch(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<()> {
-    diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(to_db(now))).execute(conn)?;
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::last_used_at.eq(to_db(now)))
+        .execute(conn)?;
     Ok(())
 }
 

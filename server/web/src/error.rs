@@ -35,7 +35,12 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), violations: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            violations: None,
+        }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -55,7 +60,11 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong; the request id identifies it")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong; the request id identifies it",
+        )
     }
 
     pub fn body(&self, request_id: Option<String>) -> ErrorBody {
@@ -144,12 +153,17 @@ impl From<AppError> for ApiError {
 }
 
 /// The JSON extractor's errors: say what is wrong with the body without echoing its values.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as J;
     let e = match &err {
-        J::OverflowKnownLength { .. } | J::Overflow { .. } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
-        }
+        J::OverflowKnownLength { .. } | J::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large",
+        ),
         J::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
@@ -165,7 +179,11 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
 fn describe_serde(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof => format!("the body is not valid JSON (line {}, column {})", e.line(), e.column()),
+        Category::Syntax | Category::Eof => format!(
+            "the body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ),
         Category::Io => "the body could not be read".into(),
         Category::Data => {
             let text = e.to_string();
@@ -175,28 +193,55 @@ fn describe_serde(e: &serde_json::Error) -> String {
                     return format!("{marker} `{field}`");
                 }
             }
-            if text.starts_with("invalid type") || text.starts_with("invalid value") || text.starts_with("invalid length") {
-                let expected = text.split("expected ").nth(1).map(|x| x.split(" at line").next().unwrap_or(x));
-                return format!("a value has the wrong type{}", expected.map(|x| format!(": expected {x}")).unwrap_or_default());
+            if text.starts_with("invalid type")
+                || text.starts_with("invalid value")
+                || text.starts_with("invalid length")
+            {
+                let expected = text
+                    .split("expected ")
+                    .nth(1)
+                    .map(|x| x.split(" at line").next().unwrap_or(x));
+                return format!(
+                    "a value has the wrong type{}",
+                    expected
+                        .map(|x| format!(": expected {x}"))
+                        .unwrap_or_default()
+                );
             }
             "the body does not have the expected fields".into()
         }
     }
 }
 
-pub fn query_error(_err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
-    ApiError::bad_request("invalid_query", "the query parameters are not valid for this endpoint").into()
+pub fn query_error(
+    _err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::bad_request(
+        "invalid_query",
+        "the query parameters are not valid for this endpoint",
+    )
+    .into()
 }
 
-pub fn path_error(_err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn path_error(
+    _err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     ApiError::not_found().into()
 }
 
-pub fn payload_error(err: actix_web::error::PayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn payload_error(
+    err: actix_web::error::PayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
     match err {
-        actix_web::error::PayloadError::Overflow => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large").into()
-        }
+        actix_web::error::PayloadError::Overflow => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large",
+        )
+        .into(),
         _ => ApiError::bad_request("invalid_body", "the request body could not be read").into(),
     }
 }

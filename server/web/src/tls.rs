@@ -7,7 +7,8 @@ use std::sync::Arc;
 pub fn server_config(cert_file: &Path, key_file: &Path) -> Result<rustls::ServerConfig, String> {
     let certs: Vec<CertificateDer<'static>> = {
         let mut r = std::io::BufReader::new(
-            std::fs::File::open(cert_file).map_err(|e| format!("server.tls.cert_file: {}: {e}", cert_file.display()))?,
+            std::fs::File::open(cert_file)
+                .map_err(|e| format!("server.tls.cert_file: {}: {e}", cert_file.display()))?,
         );
         rustls_pemfile::certs(&mut r)
             .collect::<Result<_, _>>()
@@ -18,7 +19,8 @@ pub fn server_config(cert_file: &Path, key_file: &Path) -> Result<rustls::Server
     }
     let key: PrivateKeyDer<'static> = {
         let mut r = std::io::BufReader::new(
-            std::fs::File::open(key_file).map_err(|e| format!("server.tls.key_file: {}: {e}", key_file.display()))?,
+            std::fs::File::open(key_file)
+                .map_err(|e| format!("server.tls.key_file: {}: {e}", key_file.display()))?,
         );
         rustls_pemfile::private_key(&mut r)
             .map_err(|e| format!("server.tls.key_file: {e}"))?

@@ -82,9 +82,13 @@ pub async fn list(ctx: Ctx, query: web::Query<StaffQuery>) -> Result<HttpRespons
     }
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(StaffStatus::parse(s).ok_or_else(|| AppError::validation("status", "is not a status"))?),
+        Some(s) => Some(
+            StaffStatus::parse(s)
+                .ok_or_else(|| AppError::validation("status", "is not a status"))?,
+        ),
     };
-    let sort = SortBy::parse(q.sort.as_deref()).ok_or_else(|| AppError::validation("sort", "cannot sort by that"))?;
+    let sort = SortBy::parse(q.sort.as_deref())
+        .ok_or_else(|| AppError::validation("sort", "cannot sort by that"))?;
     let order = Order::parse(q.order.as_deref());
     let page = Page::new(q.page, q.page_size);
     let paged = ctx
@@ -104,7 +108,11 @@ pub async fn list(ctx: Ctx, query: web::Query<StaffQuery>) -> Result<HttpRespons
         })
         .await?;
     Ok(HttpResponse::Ok().json(StaffPage {
-        items: paged.items.into_iter().map(|s| StaffView::of(s, None)).collect(),
+        items: paged
+            .items
+            .into_iter()
+            .map(|s| StaffView::of(s, None))
+            .collect(),
         total: paged.total,
         page: paged.page,
         page_size: paged.page_size,
@@ -157,7 +165,9 @@ pub async fn create(ctx: Ctx, body: web::Json<CreateStaff>) -> Result<HttpRespon
 
 pub async fn get(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (s, roles) = ctx.with_principal(move |c, _, _, p| ops::get(c, p, &id)).await?;
+    let (s, roles) = ctx
+        .with_principal(move |c, _, _, p| ops::get(c, p, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, Some(roles))))
 }
 
@@ -176,12 +186,24 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-pub async fn update(ctx: Ctx, path: web::Path<String>, body: web::Json<UpdateStaff>) -> Result<HttpResponse, ApiError> {
+pub async fn update(
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Json<UpdateStaff>,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
     let s = ctx
         .with_principal(move |c, env, meta, p| {
-            ops::update(c, env, meta, p, &id, b.name.as_deref(), b.wecom_userid.as_ref().map(|w| w.as_deref()))
+            ops::update(
+                c,
+                env,
+                meta,
+                p,
+                &id,
+                b.name.as_deref(),
+                b.wecom_userid.as_ref().map(|w| w.as_deref()),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, None)))
@@ -193,15 +215,23 @@ pub struct MoveStaff {
     pub node_id: String,
 }
 
-pub async fn move_staff(ctx: Ctx, path: web::Path<String>, body: web::Json<MoveStaff>) -> Result<HttpResponse, ApiError> {
+pub async fn move_staff(
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Json<MoveStaff>,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let node = body.into_inner().node_id;
-    let s = ctx.with_principal(move |c, env, meta, p| ops::move_to(c, env, meta, p, &id, &node)).await?;
+    let s = ctx
+        .with_principal(move |c, env, meta, p| ops::move_to(c, env, meta, p, &id, &node))
+        .await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, None)))
 }
 
 async fn set_status(ctx: Ctx, id: String, to: StaffStatus) -> Result<HttpResponse, ApiError> {
-    let s = ctx.with_principal(move |c, env, meta, p| ops::set_status(c, env, meta, p, &id, to)).await?;
+    let s = ctx
+        .with_principal(move |c, env, meta, p| ops::set_status(c, env, meta, p, &id, to))
+        .await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, None)))
 }
 
@@ -240,19 +270,29 @@ pub struct RolesHeld {
 }
 
 fn held(roles: Vec<Role>) -> RolesHeld {
-    RolesHeld { roles: roles.iter().map(|r| r.code().to_string()).collect() }
+    RolesHeld {
+        roles: roles.iter().map(|r| r.code().to_string()).collect(),
+    }
 }
 
-pub async fn grant(ctx: Ctx, path: web::Path<String>, body: web::Json<GrantRole>) -> Result<HttpResponse, ApiError> {
+pub async fn grant(
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Json<GrantRole>,
+) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let role = body.into_inner().role;
-    let roles = ctx.with_principal(move |c, env, meta, p| ops::grant(c, env, meta, p, &id, &role)).await?;
+    let roles = ctx
+        .with_principal(move |c, env, meta, p| ops::grant(c, env, meta, p, &id, &role))
+        .await?;
     Ok(HttpResponse::Ok().json(held(roles)))
 }
 
 pub async fn revoke(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (id, role) = path.into_inner();
-    let roles = ctx.with_principal(move |c, env, meta, p| ops::revoke(c, env, meta, p, &id, &role)).await?;
+    let roles = ctx
+        .with_principal(move |c, env, meta, p| ops::revoke(c, env, meta, p, &id, &role))
+        .await?;
     Ok(HttpResponse::Ok().json(held(roles)))
 }
 
@@ -264,19 +304,25 @@ pub struct InitialPassword {
 
 pub async fn reset_password(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let pw = ctx.with_principal(move |c, env, meta, p| ops::reset_password(c, env, meta, p, &id)).await?;
-    Ok(HttpResponse::Ok().json(InitialPassword { initial_password: pw }))
+    let pw = ctx
+        .with_principal(move |c, env, meta, p| ops::reset_password(c, env, meta, p, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(InitialPassword {
+        initial_password: pw,
+    }))
 }
 
 pub async fn unlock(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    ctx.with_principal(move |c, env, meta, p| ops::unlock(c, env, meta, p, &id)).await?;
+    ctx.with_principal(move |c, env, meta, p| ops::unlock(c, env, meta, p, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 pub async fn end_sessions(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    ctx.with_principal(move |c, env, meta, p| ops::end_sessions(c, env, meta, p, &id)).await?;
+    ctx.with_principal(move |c, env, meta, p| ops::end_sessions(c, env, meta, p, &id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -303,7 +349,11 @@ pub async fn roles_catalogue() -> HttpResponse {
             code: r.code().into(),
             name_zh: r.name_zh().into(),
             name_en: r.name_en().into(),
-            permissions: r.permissions().iter().map(|p| p.code().to_string()).collect(),
+            permissions: r
+                .permissions()
+                .iter()
+                .map(|p| p.code().to_string())
+                .collect(),
             admin_duty: r.is_admin_duty(),
             requires_second_factor: siyu_domain::access::requires_second_factor(&[*r]),
         })

@@ -18,13 +18,18 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// An incoming request id is kept only when it is short and plain, so logs cannot be forged through it.
 fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
-    (!v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .then(|| v.to_string())
+    (!v.is_empty()
+        && v.len() <= 64
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    .then(|| v.to_string())
 }
 
 /// The client's address: the TCP peer (siyu does not trust forwarding headers it cannot verify).
 pub fn client_addr(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 pub fn meta_of(req: &HttpRequest) -> Meta {
@@ -57,7 +62,9 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ObserveMiddleware { service: Rc::new(service) }))
+        ready(Ok(ObserveMiddleware {
+            service: Rc::new(service),
+        }))
     }
 }
 
@@ -79,7 +86,8 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = self.service.clone();
         let started = Instant::now();
-        let request_id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let request_id =
+            incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
         let mut meta = meta_of(req.request());
         meta.request_id = request_id.clone();
         req.extensions_mut().insert(meta);
@@ -103,10 +111,9 @@ where
                 if let Ok(v) = HeaderValue::from_str(&request_id) {
                     headers.insert(REQUEST_ID, v);
                 }
-                if route.starts_with("/api/") || route == "/metrics" || route == "unmatched" {
-                    if !headers.contains_key(header::CACHE_CONTROL) {
-                        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                    }
+                let api = route.starts_with("/api/") || route == "/metrics" || route == "unmatched";
+                if api && !headers.contains_key(header::CACHE_CONTROL) {
+                    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 }
                 let elapsed = started.elapsed();
                 if let Some(state) = &state {
@@ -121,7 +128,10 @@ where
 }
 
 /// Puts the request id into an error's JSON body (`error.request_id`), so a person can quote it.
-async fn with_request_id_in_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceResponse<BoxBody> {
+async fn with_request_id_in_error(
+    res: ServiceResponse<BoxBody>,
+    request_id: &str,
+) -> ServiceResponse<BoxBody> {
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -132,7 +142,11 @@ async fn with_request_id_in_error(res: ServiceResponse<BoxBody>, request_id: &st
     let head_headers = response.headers().clone();
     let body = response.into_body();
     let size_ok = matches!(body.size(), actix_web::body::BodySize::Sized(n) if n < 64 * 1024);
-    let bytes = if size_ok { to_bytes(body).await.ok() } else { None };
+    let bytes = if size_ok {
+        to_bytes(body).await.ok()
+    } else {
+        None
+    };
     let mut value: serde_json::Value = match (is_json, &bytes) {
         (true, Some(b)) => serde_json::from_slice(b).unwrap_or(serde_json::Value::Null),
         _ => serde_json::Value::Null,

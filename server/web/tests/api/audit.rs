@@ -13,42 +13,112 @@ fn each_state_change_writes_one_record() {
     let admin = app.user("sys.admin", &org.hq, &[Role::SystemAdmin]);
     let mut c = app.bearer(&admin);
     let before = app.audit_total();
-    let steps: Vec<(&str, Box<dyn Fn(&mut crate::harness::Client) -> u16>)> = vec![
-        ("org.create", Box::new(|c| c.post("/api/v1/org/nodes", json!({"parent_id": org.branch_a, "code": "T1", "name": "一队", "kind": "team"})).status)),
-        ("staff.create", Box::new(|c| c.post("/api/v1/staff", json!({"employee_no": "E9", "name": "李四", "node_id": org.outlet_a1, "username": "li.si"})).status)),
+    let creations = [
+        (
+            "org.create",
+            "/api/v1/org/nodes",
+            json!({"parent_id": org.branch_a, "code": "T1", "name": "一队", "kind": "team"}),
+        ),
+        (
+            "staff.create",
+            "/api/v1/staff",
+            json!({"employee_no": "E9", "name": "李四", "node_id": org.outlet_a1, "username": "li.si"}),
+        ),
     ];
-    for (action, step) in &steps {
+    for (action, path, body) in creations {
         let n = app.audit_count(action);
-        let status = step(&mut c);
-        assert!(status < 300, "{action}: {status}");
+        let r = c.post(path, body);
+        assert_eq!(r.status, 201, "{action}: {}", r.body);
         assert_eq!(app.audit_count(action), n + 1, "{action}");
     }
-    let staff = c.get("/api/v1/staff?q=li.si").json()["items"][0]["id"].as_str().unwrap().to_string();
-    let node = c.get("/api/v1/org/nodes").json()["items"].as_array().unwrap().iter().find(|n| n["code"] == "T1").unwrap()["id"]
+    let staff = c.get("/api/v1/staff?q=li.si").json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let node = c.get("/api/v1/org/nodes").json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["code"] == "T1")
+        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_string();
     let actions = [
-        ("org.rename", "PATCH", format!("/api/v1/org/nodes/{node}"), json!({"name": "二队"})),
-        ("org.move", "POST", format!("/api/v1/org/nodes/{node}/move"), json!({"new_parent_id": org.branch_b})),
-        ("staff.update", "PATCH", format!("/api/v1/staff/{staff}"), json!({"name": "李四四"})),
-        ("staff.move", "POST", format!("/api/v1/staff/{staff}/move"), json!({"node_id": org.outlet_b1})),
-        ("role.grant", "POST", format!("/api/v1/staff/{staff}/roles"), json!({"role": "rm"})),
-        ("role.revoke", "DELETE", format!("/api/v1/staff/{staff}/roles/rm"), json!(null)),
-        ("staff.suspend", "POST", format!("/api/v1/staff/{staff}/suspend"), json!(null)),
-        ("staff.reactivate", "POST", format!("/api/v1/staff/{staff}/reactivate"), json!(null)),
-        ("staff.resign", "POST", format!("/api/v1/staff/{staff}/resign"), json!(null)),
+        (
+            "org.rename",
+            "PATCH",
+            format!("/api/v1/org/nodes/{node}"),
+            json!({"name": "二队"}),
+        ),
+        (
+            "org.move",
+            "POST",
+            format!("/api/v1/org/nodes/{node}/move"),
+            json!({"new_parent_id": org.branch_b}),
+        ),
+        (
+            "staff.update",
+            "PATCH",
+            format!("/api/v1/staff/{staff}"),
+            json!({"name": "李四四"}),
+        ),
+        (
+            "staff.move",
+            "POST",
+            format!("/api/v1/staff/{staff}/move"),
+            json!({"node_id": org.outlet_b1}),
+        ),
+        (
+            "role.grant",
+            "POST",
+            format!("/api/v1/staff/{staff}/roles"),
+            json!({"role": "rm"}),
+        ),
+        (
+            "role.revoke",
+            "DELETE",
+            format!("/api/v1/staff/{staff}/roles/rm"),
+            json!(null),
+        ),
+        (
+            "staff.suspend",
+            "POST",
+            format!("/api/v1/staff/{staff}/suspend"),
+            json!(null),
+        ),
+        (
+            "staff.reactivate",
+            "POST",
+            format!("/api/v1/staff/{staff}/reactivate"),
+            json!(null),
+        ),
+        (
+            "staff.resign",
+            "POST",
+            format!("/api/v1/staff/{staff}/resign"),
+            json!(null),
+        ),
     ];
     for (action, method, path, body) in actions {
         let n = app.audit_count(action);
-        let r = c.send(method, &path, if body.is_null() { None } else { Some(body) });
+        let r = c.send(
+            method,
+            &path,
+            if body.is_null() { None } else { Some(body) },
+        );
         assert!(r.status < 300, "{action}: {}", r.body);
         assert_eq!(app.audit_count(action), n + 1, "{action}");
     }
     assert_eq!(app.audit_total(), before + 11);
     // Histories were kept.
     let h = c.get(&format!("/api/v1/staff/{staff}/history")).json();
-    let kinds: Vec<&str> = h["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["create", "move", "status", "status", "status"]);
     let h = c.get(&format!("/api/v1/org/nodes/{node}/history")).json();
     assert_eq!(h["items"].as_array().unwrap().len(), 3);
@@ -61,14 +131,29 @@ fn auditors_read_filter_and_verify() {
     app.user("rm.wang", &org.outlet_a1, &[Role::Rm]);
     app.user("aud.zhao", &org.hq, &[Role::Auditor]);
     let mut anon = app.client();
-    anon.post("/api/v1/auth/login", json!({"username": "rm.wang", "password": "Wrong-password-1"}));
+    anon.post(
+        "/api/v1/auth/login",
+        json!({"username": "rm.wang", "password": "Wrong-password-1"}),
+    );
     let mut c = app.login("aud.zhao", PASSWORD);
     let r = c.get("/api/v1/audit?action=auth.login&outcome=failure");
     assert_eq!(r.status, 200);
     let items = r.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1);
     let rec = &items[0];
-    for field in ["seq", "event_id", "at", "actor_name", "action", "target_id", "outcome", "client_addr", "request_id", "prev_hash", "hash"] {
+    for field in [
+        "seq",
+        "event_id",
+        "at",
+        "actor_name",
+        "action",
+        "target_id",
+        "outcome",
+        "client_addr",
+        "request_id",
+        "prev_hash",
+        "hash",
+    ] {
         assert!(!rec[field].is_null(), "{field}");
     }
     assert_eq!(rec["error_code"], "wrong_password");
@@ -103,7 +188,9 @@ fn tampering_is_detected_and_named() {
         siyu_store::DbConn::Postgres(_) => "DROP TRIGGER audit_log_no_change ON audit_log",
     };
     diesel::sql_query(sql).execute(&mut *conn).unwrap();
-    diesel::sql_query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 3").execute(&mut *conn).unwrap();
+    diesel::sql_query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 3")
+        .execute(&mut *conn)
+        .unwrap();
     drop(conn);
     let mut a = app.bearer(&aud);
     let v = a.post("/api/v1/audit/verify", json!(null)).json();

@@ -17,13 +17,27 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
     let mut out = Vec::new();
     for seg in path.split('/') {
         let v = match seg {
-            "{node_id}" => if own { t.node.0.clone() } else { t.node.1.clone() },
-            "{staff_id}" => if own { t.staff.0.clone() } else { t.staff.1.clone() },
+            "{node_id}" => {
+                if own {
+                    t.node.0.clone()
+                } else {
+                    t.node.1.clone()
+                }
+            }
+            "{staff_id}" => {
+                if own {
+                    t.staff.0.clone()
+                } else {
+                    t.staff.1.clone()
+                }
+            }
             "{token_id}" => spare_token.to_string(),
             "{session_id}" => "0000000000000000".into(),
             "{seq}" => "1".into(),
             "{role}" => "rm".into(),
-            s if s.starts_with('{') => panic!("{path}: the matrix does not know the parameter {s}; add a rule"),
+            s if s.starts_with('{') => {
+                panic!("{path}: the matrix does not know the parameter {s}; add a rule")
+            }
             s => s.to_string(),
         };
         out.push(v);
@@ -34,13 +48,19 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
 /// A valid body for each route that takes one.
 fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value> {
     Some(match (method, path) {
-        ("POST", "/api/v1/auth/password") => json!({"current_password": crate::harness::PASSWORD, "new_password": "y"}),
+        ("POST", "/api/v1/auth/password") => {
+            json!({"current_password": crate::harness::PASSWORD, "new_password": "y"})
+        }
         ("POST", "/api/v1/auth/totp/verify") => json!({"code": "000000"}),
         ("POST", "/api/v1/tokens") => json!({"name": "matrix"}),
-        ("POST", "/api/v1/org/nodes") => json!({"parent_id": t.node.0, "code": format!("M{n}"), "name": "矩阵", "kind": "team"}),
+        ("POST", "/api/v1/org/nodes") => {
+            json!({"parent_id": t.node.0, "code": format!("M{n}"), "name": "矩阵", "kind": "team"})
+        }
         ("PATCH", "/api/v1/org/nodes/{node_id}") => json!({"name": "改名"}),
         ("POST", "/api/v1/org/nodes/{node_id}/move") => json!({"new_parent_id": t.node.0}),
-        ("POST", "/api/v1/staff") => json!({"employee_no": format!("M{n}"), "name": "测试", "node_id": t.node.0}),
+        ("POST", "/api/v1/staff") => {
+            json!({"employee_no": format!("M{n}"), "name": "测试", "node_id": t.node.0})
+        }
         ("PATCH", "/api/v1/staff/{staff_id}") => json!({"name": "测试二"}),
         ("POST", "/api/v1/staff/{staff_id}/move") => json!({"node_id": t.node.0}),
         ("POST", "/api/v1/staff/{staff_id}/roles") => json!({"role": "head_office_operator"}),
@@ -55,7 +75,10 @@ fn every_route_every_role_both_subtrees() {
     // Targets: a node and a member of staff in each branch (in the outlets below the branches).
     let victim_a = app.user("victim.a", &org.outlet_a1, &[Role::Rm]);
     let victim_b = app.user("victim.b", &org.outlet_b1, &[Role::Rm]);
-    let t = Targets { node: (org.outlet_a1.clone(), org.outlet_b1.clone()), staff: (victim_a, victim_b) };
+    let t = Targets {
+        node: (org.outlet_a1.clone(), org.outlet_b1.clone()),
+        staff: (victim_a, victim_b),
+    };
 
     let mut checked = 0;
     let mut n = 0;
@@ -71,7 +94,10 @@ fn every_route_every_role_both_subtrees() {
                 n += 1;
                 let spare = {
                     let mut c = client.clone();
-                    c.post("/api/v1/tokens", json!({"name": "spare"})).json()["id"].as_str().unwrap_or("").to_string()
+                    c.post("/api/v1/tokens", json!({"name": "spare"})).json()["id"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string()
                 };
                 let path = fill(r.path, own, &t, &spare);
                 let body = sample_body(r.method.as_str(), r.path, &t, n);
@@ -91,21 +117,47 @@ fn every_route_every_role_both_subtrees() {
                     Access::Public => unreachable!(),
                 };
                 let scoped = r.path.contains("{node_id}") || r.path.contains("{staff_id}");
-                let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
+                let what = format!(
+                    "{} {} as {} ({})",
+                    r.method,
+                    r.path,
+                    role,
+                    if own { "own" } else { "other" }
+                );
                 if !allowed {
                     assert_eq!(resp.status, 403, "{what}: {}", resp.body);
                     if matches!(r.access, Access::Perm(_)) {
                         assert_eq!(resp.code(), "forbidden", "{what}");
-                        assert_eq!(app.audit_count("authz.denied"), denials_before + 1, "{what}: the denial is audited");
+                        assert_eq!(
+                            app.audit_count("authz.denied"),
+                            denials_before + 1,
+                            "{what}: the denial is audited"
+                        );
                     }
                 } else if scoped && !own {
-                    assert_eq!(resp.status, 404, "{what}: another subtree's object is not found: {}", resp.body);
+                    assert_eq!(
+                        resp.status, 404,
+                        "{what}: another subtree's object is not found: {}",
+                        resp.body
+                    );
                     assert_eq!(resp.code(), "not_found");
-                    assert_eq!(app.audit_count("authz.out_of_scope"), scope_before + 1, "{what}: the refusal is audited");
+                    assert_eq!(
+                        app.audit_count("authz.out_of_scope"),
+                        scope_before + 1,
+                        "{what}: the refusal is audited"
+                    );
                 } else {
-                    assert!(![401, 403].contains(&resp.status), "{what}: refused: {}", resp.body);
+                    assert!(
+                        ![401, 403].contains(&resp.status),
+                        "{what}: refused: {}",
+                        resp.body
+                    );
                     if scoped {
-                        assert_ne!(resp.status, 404, "{what}: own object not found: {}", resp.body);
+                        assert_ne!(
+                            resp.status, 404,
+                            "{what}: own object not found: {}",
+                            resp.body
+                        );
                     }
                     assert!(resp.status < 500, "{what}: {}", resp.body);
                 }
@@ -121,8 +173,15 @@ fn every_protected_route_needs_a_principal() {
     let app = TestApp::start();
     let mut anon = app.client();
     for r in table() {
-        let path = r.path.replace("{node_id}", "x").replace("{staff_id}", "x").replace("{token_id}", "x");
-        let path = path.replace("{session_id}", "x").replace("{seq}", "1").replace("{role}", "rm");
+        let path = r
+            .path
+            .replace("{node_id}", "x")
+            .replace("{staff_id}", "x")
+            .replace("{token_id}", "x");
+        let path = path
+            .replace("{session_id}", "x")
+            .replace("{seq}", "1")
+            .replace("{role}", "rm");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {
             assert_ne!(resp.status, 401, "{} {}", r.method, r.path);
@@ -141,11 +200,26 @@ fn a_branch_manager_cannot_see_another_branch() {
     app.user("rm.beijing", &org.outlet_a1, &[Role::Rm]);
     let mut c = app.bearer(&bm);
     let list = c.get("/api/v1/staff?page_size=200");
-    let names: Vec<String> =
-        list.json()["items"].as_array().unwrap().iter().map(|s| s["username"].as_str().unwrap_or("").to_string()).collect();
-    assert!(names.contains(&"rm.beijing".to_string()) && !names.contains(&"rm.shanghai".to_string()), "{names:?}");
+    let names: Vec<String> = list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["username"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        names.contains(&"rm.beijing".to_string()) && !names.contains(&"rm.shanghai".to_string()),
+        "{names:?}"
+    );
     assert_eq!(c.get(&format!("/api/v1/staff/{other}")).status, 404);
-    assert_eq!(c.get(&format!("/api/v1/staff?node_id={}", org.branch_b)).status, 404);
+    assert_eq!(
+        c.get(&format!("/api/v1/staff?node_id={}", org.branch_b))
+            .status,
+        404
+    );
     let nodes = c.get("/api/v1/org/nodes").json();
-    assert!(nodes["items"].as_array().unwrap().iter().all(|n| n["id"] != org.branch_b.as_str()));
+    assert!(nodes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["id"] != org.branch_b.as_str()));
 }
