@@ -6,7 +6,9 @@ const HIDDEN: &str = "<redacted>";
 
 /// Hides the password in a database URL: `postgres://user:pw@host/db` → `postgres://user:<redacted>@host/db`.
 fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
     let Some((creds, host)) = rest.rsplit_once('@') else {
         // Query-string passwords (`?password=`) are hidden too.
         return redact_query(url);
@@ -39,7 +41,11 @@ pub fn redacted(s: &Settings) -> serde_json::Value {
         c.smtp.password = Some(HIDDEN.into());
     }
     for corp in &mut c.wecom.corps {
-        for v in [&mut corp.secret, &mut corp.token, &mut corp.encoding_aes_key] {
+        for v in [
+            &mut corp.secret,
+            &mut corp.token,
+            &mut corp.encoding_aes_key,
+        ] {
             if v.is_some() {
                 *v = Some(HIDDEN.into());
             }
@@ -58,9 +64,18 @@ mod tests {
         s.database.url = "postgres://siyu:hunter2@db:5432/siyu?sslmode=require".into();
         s.smtp.password = Some("mailpw".into());
         let text = redacted(&s).to_string();
-        assert!(!text.contains("hunter2") && !text.contains("mailpw"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("mailpw"),
+            "{text}"
+        );
         assert!(text.contains("postgres://siyu:<redacted>@db:5432/siyu?sslmode=require"));
-        assert_eq!(redact_url("postgres://h/db?user=a&password=x"), "postgres://h/db?user=a&password=<redacted>");
-        assert_eq!(redact_url("sqlite://./data/siyu.db"), "sqlite://./data/siyu.db");
+        assert_eq!(
+            redact_url("postgres://h/db?user=a&password=x"),
+            "postgres://h/db?user=a&password=<redacted>"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/siyu.db"),
+            "sqlite://./data/siyu.db"
+        );
     }
 }

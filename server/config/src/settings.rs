@@ -47,7 +47,12 @@ pub struct Server {
 
 impl Default for Server {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), body_limit_bytes: 1024 * 1024, tls: Tls::default(), workers: 0 }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            body_limit_bytes: 1024 * 1024,
+            tls: Tls::default(),
+            workers: 0,
+        }
     }
 }
 
@@ -99,7 +104,10 @@ pub struct Log {
 
 impl Default for Log {
     fn default() -> Self {
-        Self { format: None, level: "info".into() }
+        Self {
+            format: None,
+            level: "info".into(),
+        }
     }
 }
 
@@ -112,7 +120,9 @@ pub struct Data {
 
 impl Default for Data {
     fn default() -> Self {
-        Self { dir: PathBuf::from("./data") }
+        Self {
+            dir: PathBuf::from("./data"),
+        }
     }
 }
 
@@ -203,7 +213,11 @@ pub struct Vault {
 
 impl Default for Vault {
     fn default() -> Self {
-        Self { kek_file: None, index_key_file: None, suite: "aes256gcm".into() }
+        Self {
+            kek_file: None,
+            index_key_file: None,
+            suite: "aes256gcm".into(),
+        }
     }
 }
 
@@ -220,7 +234,14 @@ pub struct Smtp {
 
 impl Default for Smtp {
     fn default() -> Self {
-        Self { host: None, port: 587, username: None, password: None, password_file: None, from: None }
+        Self {
+            host: None,
+            port: 587,
+            username: None,
+            password: None,
+            password_file: None,
+            from: None,
+        }
     }
 }
 

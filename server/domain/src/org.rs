@@ -86,7 +86,11 @@ pub enum MoveError {
 }
 
 /// Checks a move of the node at `node_path` under the node at `new_parent_path`.
-pub fn check_move(node_path: &str, new_parent_path: &str, node_is_root: bool) -> Result<(), MoveError> {
+pub fn check_move(
+    node_path: &str,
+    new_parent_path: &str,
+    node_is_root: bool,
+) -> Result<(), MoveError> {
     if node_is_root {
         return Err(MoveError::Root);
     }
@@ -98,7 +102,8 @@ pub fn check_move(node_path: &str, new_parent_path: &str, node_is_root: bool) ->
 
 /// The path of a descendant after its ancestor moved from `old_prefix` to `new_prefix`.
 pub fn rebase_path(path: &str, old_prefix: &str, new_prefix: &str) -> Option<String> {
-    path.strip_prefix(old_prefix).map(|rest| format!("{new_prefix}{rest}"))
+    path.strip_prefix(old_prefix)
+        .map(|rest| format!("{new_prefix}{rest}"))
 }
 
 #[cfg(test)]

@@ -123,18 +123,30 @@ fn classes(password: &str) -> usize {
 impl PasswordPolicy {
     /// Every rule `password` breaks, for `username`. `reused` says whether it matches one of the last
     /// `history` passwords (checking that needs the hashes, so the caller does it).
-    pub fn check(&self, password: &str, username: &str, common: &CommonList, reused: bool) -> Vec<Violation> {
+    pub fn check(
+        &self,
+        password: &str,
+        username: &str,
+        common: &CommonList,
+        reused: bool,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
         // Characters, not bytes: a Chinese passphrase is as long as it looks.
         let len = password.chars().count();
         if len < self.min_length {
-            out.push(Violation::TooShort { min: self.min_length });
+            out.push(Violation::TooShort {
+                min: self.min_length,
+            });
         }
         if len > self.max_length {
-            out.push(Violation::TooLong { max: self.max_length });
+            out.push(Violation::TooLong {
+                max: self.max_length,
+            });
         }
         if classes(password) < self.min_classes {
-            out.push(Violation::TooFewClasses { min: self.min_classes });
+            out.push(Violation::TooFewClasses {
+                min: self.min_classes,
+            });
         }
         if self.reject_common && common.contains(password) {
             out.push(Violation::Common);
@@ -146,7 +158,9 @@ impl PasswordPolicy {
             out.push(Violation::ContainsUsername);
         }
         if reused && self.history > 0 {
-            out.push(Violation::Reused { history: self.history });
+            out.push(Violation::Reused {
+                history: self.history,
+            });
         }
         out
     }
@@ -181,7 +195,10 @@ mod tests {
     #[test]
     fn accepts_a_good_password() {
         assert!(check("Lantern-river-42").is_empty());
-        assert!(check(&"Ab1!".repeat(16)).is_empty(), "64 characters must work");
+        assert!(
+            check(&"Ab1!".repeat(16)).is_empty(),
+            "64 characters must work"
+        );
         assert!(check("长江黄河Abc12345").is_empty());
     }
 
@@ -193,7 +210,8 @@ mod tests {
         assert!(check("Password1234!").contains(&Violation::Common));
         assert!(check("Qwertyuiop12").contains(&Violation::Common));
         assert!(check("xx-ZhangSan-2026").contains(&Violation::ContainsUsername));
-        let reused = PasswordPolicy::default().check("Lantern-river-42", "u", &CommonList::default(), true);
+        let reused =
+            PasswordPolicy::default().check("Lantern-river-42", "u", &CommonList::default(), true);
         assert_eq!(reused, vec![Violation::Reused { history: 5 }]);
     }
 

@@ -11,7 +11,11 @@ pub enum StaffStatus {
 }
 
 impl StaffStatus {
-    pub const ALL: [StaffStatus; 3] = [StaffStatus::Active, StaffStatus::Suspended, StaffStatus::Resigned];
+    pub const ALL: [StaffStatus; 3] = [
+        StaffStatus::Active,
+        StaffStatus::Suspended,
+        StaffStatus::Resigned,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -33,14 +37,27 @@ impl StaffStatus {
 
 /// User names that can never log in: built-in names attackers try first (GB/T 22239 8.1.4.1).
 pub fn is_reserved_username(name: &str) -> bool {
-    const RESERVED: &[&str] =
-        &["admin", "administrator", "root", "sa", "system", "sysadmin", "superuser", "guest", "test", "siyu"];
+    const RESERVED: &[&str] = &[
+        "admin",
+        "administrator",
+        "root",
+        "sa",
+        "system",
+        "sysadmin",
+        "superuser",
+        "guest",
+        "test",
+        "siyu",
+    ];
     RESERVED.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// A user name: 3–64 characters of letters, digits, `.`, `_`, `-`.
 pub fn is_valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    (3..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 #[cfg(test)]

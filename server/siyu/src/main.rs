@@ -38,12 +38,17 @@ fn settings(cli: &Cli) -> Result<Settings, Failure> {
 }
 
 fn open_pool(s: &Settings) -> Result<Pool, Failure> {
-    let pool = siyu_store::conn::pool(&s.database.url, s.database.pool_size, Duration::from_secs(s.database.connect_timeout_secs))?;
+    let pool = siyu_store::conn::pool(
+        &s.database.url,
+        s.database.pool_size,
+        Duration::from_secs(s.database.connect_timeout_secs),
+    )?;
     Ok(pool)
 }
 
 fn conn(pool: &Pool) -> Result<siyu_store::PooledConn, Failure> {
-    pool.get().map_err(|e| Failure(format!("cannot open the database: {e}")))
+    pool.get()
+        .map_err(|e| Failure(format!("cannot open the database: {e}")))
 }
 
 fn env_of(s: Settings) -> Result<Env, Failure> {
@@ -56,9 +61,14 @@ fn run_migrations(c: &mut DbConn) -> Result<Vec<String>, Failure> {
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
-        Command::Config { command: ConfigCommand::Check } => {
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => {
             let s = settings(&cli)?;
-            println!("{}", serde_json::to_string_pretty(&siyu_config::redacted(&s))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&siyu_config::redacted(&s))?
+            );
             eprintln!("configuration is valid");
             Ok(ExitCode::SUCCESS)
         }
@@ -68,11 +78,29 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
             let applied = run_migrations(&mut c)?;
-            println!("applied {} migration(s){}", applied.len(), if applied.is_empty() { "; the database is up to date" } else { "" });
+            println!(
+                "applied {} migration(s){}",
+                applied.len(),
+                if applied.is_empty() {
+                    "; the database is up to date"
+                } else {
+                    ""
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => serve(settings(&cli)?),
-        Command::Admin { command: AdminCommand::Bootstrap { username, password_file, name, employee_no, org_code, org_name } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Bootstrap {
+                    username,
+                    password_file,
+                    name,
+                    employee_no,
+                    org_code,
+                    org_name,
+                },
+        } => {
             let s = settings(&cli)?;
             let password = std::fs::read_to_string(password_file)
                 .map_err(|e| Failure(format!("cannot read {}: {e}", password_file.display())))?;
@@ -93,20 +121,43 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("created the system administrator {username}; the password must be changed at the first login");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Admin { command: AdminCommand::Token { command: TokenCommand::Create { username, days, name } } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Token {
+                    command:
+                        TokenCommand::Create {
+                            username,
+                            days,
+                            name,
+                        },
+                },
+        } => {
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
             let env = env_of(s)?;
             let account = siyu_store::accounts::by_username(&mut c, username)?
                 .ok_or_else(|| Failure(format!("no account named {username}")))?;
-            let t = siyu_app::tokens::create(&mut c, &env, &siyu_app::bootstrap::cli_context(), &account.staff_id, name, *days)
-                .map_err(describe)?;
-            println!("token {} for {username}, expires {}", t.info.id, t.info.expires_at.to_rfc3339());
+            let t = siyu_app::tokens::create(
+                &mut c,
+                &env,
+                &siyu_app::bootstrap::cli_context(),
+                &account.staff_id,
+                name,
+                *days,
+            )
+            .map_err(describe)?;
+            println!(
+                "token {} for {username}, expires {}",
+                t.info.id,
+                t.info.expires_at.to_rfc3339()
+            );
             println!("{}", t.token);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
@@ -129,9 +180,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
 
 fn describe(e: siyu_app::AppError) -> Failure {
     match e {
-        siyu_app::AppError::PasswordPolicy(v) => {
-            Failure(format!("the password does not meet the policy: {}", v.iter().map(|x| x.message()).collect::<Vec<_>>().join("; ")))
-        }
+        siyu_app::AppError::PasswordPolicy(v) => Failure(format!(
+            "the password does not meet the policy: {}",
+            v.iter().map(|x| x.message()).collect::<Vec<_>>().join("; ")
+        )),
         other => Failure(other.to_string()),
     }
 }
@@ -149,13 +201,25 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
         }
         let status = migrate::status(&mut c).map_err(|e| Failure(e.to_string()))?;
         if status.pending > 0 {
-            tracing::warn!(pending = status.pending, "migrations are pending: /readyz answers 503 until `siyu migrate` runs");
+            tracing::warn!(
+                pending = status.pending,
+                "migrations are pending: /readyz answers 503 until `siyu migrate` runs"
+            );
         }
         c.backend()
     };
     let env = env_of(s)?;
-    let state = actix_web::web::Data::new(siyu_web::AppState { pool, env, backend, metrics: siyu_web::metrics::Metrics::new() });
-    tracing::info!(database = backend.as_str(), version = env!("CARGO_PKG_VERSION"), "starting siyu");
+    let state = actix_web::web::Data::new(siyu_web::AppState {
+        pool,
+        env,
+        backend,
+        metrics: siyu_web::metrics::Metrics::new(),
+    });
+    tracing::info!(
+        database = backend.as_str(),
+        version = env!("CARGO_PKG_VERSION"),
+        "starting siyu"
+    );
     actix_web::rt::System::new().block_on(siyu_web::serve(state))?;
     Ok(ExitCode::SUCCESS)
 }
