@@ -336,6 +336,44 @@ fn migrate_then_serve_reports_ready() {
 }
 
 #[test]
+fn production_logs_are_json_lines_with_the_request_id() {
+    let db = testing::fresh();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = serve(
+        &db,
+        dir.path(),
+        port,
+        &[("SIYU__MODE", "production".into())],
+    );
+    let agent = ureq::AgentBuilder::new().build();
+    wait_ready(&agent, &format!("http://127.0.0.1:{port}/readyz"));
+    let _ = agent
+        .get(&format!("http://127.0.0.1:{port}/healthz"))
+        .set("X-Request-Id", "probe-42")
+        .call();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = server.0.kill();
+    let mut out = String::new();
+    server
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(!lines.is_empty());
+    let handled = lines
+        .iter()
+        .find(|l| l["message"] == "handled" && l["span"]["request_id"] == "probe-42");
+    assert!(handled.is_some(), "{out}");
+}
+
+#[test]
 fn serves_tls_1_2_and_1_3_only_with_hsts() {
     let db = testing::fresh();
     let dir = tempfile::tempdir().unwrap();
