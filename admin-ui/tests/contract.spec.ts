@@ -31,6 +31,7 @@ const READS: Partial<Record<EndpointName, string[]>> = {
   auditList: ['items', 'total'],
   auditGet: ['seq', 'hash', 'prev_hash'],
   auditVerify: ['ok', 'checked', 'first_broken_seq'],
+  auditStats: ['items'],
   systemStatus: ['version', 'database', 'migrations', 'ready'],
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTree, disableSubtree, pathLabel } from '@/utils/tree'
-import { countByDay, dayBoundary } from '@/utils/audit'
+import { countByDay, dayBoundary, fromStats } from '@/utils/audit'
 import { classesOf, judge, locallyAcceptable, DEFAULT_POLICY } from '@/utils/password'
 import { apiOrder } from '@/utils/format'
 import type { OrgNode } from '@/api/types'
@@ -50,6 +50,15 @@ describe('audit helpers', () => {
       { at: at(2, 12), outcome: 'success' },
     ])
     expect(c).toEqual({ days: ['2026-01-01', '2026-01-02'], success: [0, 2], failure: [1, 1] })
+  })
+
+  it("reads the server's daily counts", () => {
+    const c = fromStats([
+      { day: '2026-11-22', outcome: 'success', count: 5 },
+      { day: '2026-11-21', outcome: 'failure', count: 2 },
+      { day: '2026-11-22', outcome: 'failure', count: 1 },
+    ])
+    expect(c).toEqual({ days: ['2026-11-21', '2026-11-22'], success: [0, 5], failure: [2, 1] })
   })
 
   it('turns a local day range into RFC 3339 bounds', () => {

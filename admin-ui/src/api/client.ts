@@ -38,7 +38,10 @@ const staffActions = { suspend: E.staffSuspend, reactivate: E.staffReactivate, r
 export const staff = {
   list: (query: T.StaffQuery, o: Opts = {}) => call<T.Page<T.StaffSummary>>(E.staffList, { query, ...o }),
   create: (body: T.StaffCreate) => call<T.StaffCreated>(E.staffCreate, { body }),
-  get: (staff_id: string, o: Opts = {}) => call<T.Staff>(E.staffGet, { params: { staff_id }, ...o }),
+  get: async (staff_id: string, o: Opts = {}): Promise<T.Staff> => {
+    const s = await call<T.Staff>(E.staffGet, { params: { staff_id }, ...o })
+    return { ...s, roles: s.roles ?? [] }
+  },
   update: (staff_id: string, body: { name?: string; wecom_userid?: string }) =>
     call<T.Staff>(E.staffUpdate, { params: { staff_id }, body }),
   move: (staff_id: string, node_id: string) => call<T.Staff>(E.staffMove, { params: { staff_id }, body: { node_id } }),
@@ -66,6 +69,8 @@ export const tokens = {
 export const audit = {
   list: (query: T.AuditQuery, o: Opts = {}) => call<T.Page<T.AuditRecord>>(E.auditList, { query, ...o }),
   get: (seq: number) => call<T.AuditRecord>(E.auditGet, { params: { seq } }),
+  /** Records per day and outcome over the last `days` days (the server's, not in docs/api.md yet). */
+  stats: (days: number) => call<Items<T.DayCount>>(E.auditStats, { query: { days }, quiet: true }),
   verify: () => call<T.AuditVerifyAnswer>(E.auditVerify),
 }
 

@@ -9,7 +9,8 @@ export interface Endpoint {
   readonly path: string
 }
 
-const ep = (method: Method, path: string): Endpoint => ({ method, path })
+/** Keeps the literal method and path, so src/api/contract.ts can check them against the generated schema. */
+const ep = <M extends Method, P extends string>(method: M, path: P) => ({ method, path }) as const
 
 export const API_PREFIX = '/api/v1'
 
@@ -54,6 +55,7 @@ export const endpoints = {
 
   auditList: ep('GET', '/audit'),
   auditGet: ep('GET', '/audit/{seq}'),
+  auditStats: ep('GET', '/audit/stats'),
   auditVerify: ep('POST', '/audit/verify'),
 
   passwordPolicy: ep('GET', '/security/password-policy'),

@@ -114,8 +114,10 @@ export interface StaffSummary {
   id: string
   employee_no: string
   name: string
+  /** The contract's nested node; the server answers node_id and node_name instead. */
   node?: Partial<OrgNode> & { id: string; name: string }
   node_id?: string
+  node_name?: string
   wecom_userid?: string | null
   status: StaffStatus
   username?: string | null
@@ -154,9 +156,13 @@ export interface StaffHistoryEntry {
 }
 
 export interface Me {
+  /** The staff id of the caller. */
   id: string
   username: string
+  /** The caller's name (the server's form); `staff` is the contract's. */
+  name?: string
   staff?: Partial<Staff> | null
+  has_second_factor?: boolean
   org_node?: Partial<OrgNode> | null
   roles: RoleCode[]
   permissions: Permission[]
@@ -180,6 +186,7 @@ export interface ApiToken {
   created_at?: string
   expires_at: string
   last_used_at?: string | null
+  revoked_at?: string | null
 }
 
 export interface ApiTokenCreated {
@@ -243,4 +250,12 @@ export interface SystemStatus {
   database: 'sqlite' | 'postgres' | string
   migrations: { applied: number; pending: number; latest: string | number | null }
   ready: boolean
+  mode?: string
+  tls?: boolean
+}
+
+export interface DayCount {
+  day: string
+  outcome: Outcome
+  count: number
 }

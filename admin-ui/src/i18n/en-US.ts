@@ -262,6 +262,8 @@ const enUS: Messages = {
     createdTitle: 'Token created',
     shownOnce: 'The token is shown only now and cannot be seen again: copy it and keep it safe.',
     never: 'Never',
+    revokedAt: 'Revoked {date}',
+    active: 'Active',
   },
   audit: {
     title: 'Audit log',
@@ -295,6 +297,7 @@ const enUS: Messages = {
     verifyBroken: 'The audit chain breaks at record {seq}: {reason}',
     chartTitle: 'Events per day by outcome',
     chartSample: 'Counts the latest {n} records matching the filters',
+    chartDays: 'Every event of the last {n} days',
     chartEmpty: 'No events match the filters',
   },
   security: {
@@ -309,6 +312,12 @@ const enUS: Messages = {
       max_age_days: 'Password lifetime (days)',
       reject_common: 'Refuse common passwords',
       reject_username: 'Refuse passwords containing the user name',
+      lockout_threshold: 'Failed logins before a lockout',
+      lockout_window_minutes: 'Window for counting failures (minutes)',
+      lockout_minutes: 'Lockout duration (minutes)',
+      session_idle_minutes: 'Session idle timeout (minutes)',
+      admin_session_idle_minutes: 'Admin session idle timeout (minutes)',
+      session_absolute_hours: 'Longest session (hours)',
     },
     off: 'No limit',
   },
@@ -328,6 +337,8 @@ const enUS: Messages = {
     readyz: 'Readiness (/readyz)',
     up: 'Up',
     down: 'Down',
+    mode: 'Mode',
+    tls: 'TLS',
   },
   account: {
     sessionsTitle: 'My sessions',

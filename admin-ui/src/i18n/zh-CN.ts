@@ -260,6 +260,8 @@ const zhCN = {
     createdTitle: '令牌已创建',
     shownOnce: '令牌只显示这一次，关闭后无法再次查看，请立即复制并妥善保存。',
     never: '从未',
+    revokedAt: '已吊销于 {date}',
+    active: '有效',
   },
   audit: {
     title: '审计日志',
@@ -293,6 +295,7 @@ const zhCN = {
     verifyBroken: '审计链在第 {seq} 条记录处断裂：{reason}',
     chartTitle: '每日事件数（按结果）',
     chartSample: '统计当前筛选条件下最近 {n} 条记录',
+    chartDays: '最近 {n} 天全部事件',
     chartEmpty: '当前条件下没有事件',
   },
   security: {
@@ -307,6 +310,12 @@ const zhCN = {
       max_age_days: '密码有效期（天）',
       reject_common: '拒绝常见弱密码',
       reject_username: '拒绝包含用户名的密码',
+      lockout_threshold: '锁定前允许的连续失败次数',
+      lockout_window_minutes: '失败次数统计窗口（分钟）',
+      lockout_minutes: '锁定时长（分钟）',
+      session_idle_minutes: '会话空闲超时（分钟）',
+      admin_session_idle_minutes: '管理员会话空闲超时（分钟）',
+      session_absolute_hours: '会话最长有效期（小时）',
     },
     off: '不限',
   },
@@ -326,6 +335,8 @@ const zhCN = {
     readyz: '就绪检查（/readyz）',
     up: '正常',
     down: '异常',
+    mode: '运行模式',
+    tls: 'TLS 加密',
   },
   account: {
     sessionsTitle: '我的会话',

@@ -28,6 +28,9 @@ export const useAuthStore = defineStore('auth', {
   getters: {
     permissions: (s): Set<Permission> => new Set(s.me?.permissions ?? []),
     isFull: (s) => s.stage === 'full',
+    /** The caller's own staff id (the contract nests it in `staff`, the server answers it as `id`). */
+    selfStaffId: (s): string | null => s.me?.staff?.id ?? s.me?.id ?? null,
+    displayName: (s): string => s.me?.staff?.name || s.me?.name || s.me?.username || '',
   },
   actions: {
     can(p: Permission): boolean {

@@ -1,5 +1,5 @@
-// Events per local day and outcome, for the audit chart.
-import type { AuditRecord } from '@/api/types'
+// Events per day and outcome, for the audit chart.
+import type { AuditRecord, DayCount } from '@/api/types'
 import { dayOf } from './format'
 
 export interface DailyCounts {
@@ -16,6 +16,19 @@ export function countByDay(records: Pick<AuditRecord, 'at' | 'outcome'>[]): Dail
     if (r.outcome === 'failure') c.failure++
     else c.success++
     m.set(d, c)
+  }
+  const days = [...m.keys()].sort()
+  return { days, success: days.map((d) => m.get(d)!.success), failure: days.map((d) => m.get(d)!.failure) }
+}
+
+/** The server's per-day counts (GET /audit/stats) as chart series, days in order. */
+export function fromStats(items: DayCount[]): DailyCounts {
+  const m = new Map<string, { success: number; failure: number }>()
+  for (const it of items) {
+    const c = m.get(it.day) ?? { success: 0, failure: 0 }
+    if (it.outcome === 'failure') c.failure += it.count
+    else c.success += it.count
+    m.set(it.day, c)
   }
   const days = [...m.keys()].sort()
   return { days, success: days.map((d) => m.get(d)!.success), failure: days.map((d) => m.get(d)!.failure) }
