@@ -67,7 +67,7 @@ check "user siyu is 10001" 'grep -q "^siyu:x:10001:10001:" "$RFS/etc/passwd"'
 check "/var/lib/siyu owned by 10001" '[[ "$(stat -c %u:%g "$RFS/var/lib/siyu")" == 10001:10001 ]]'
 check "image user is 10001" 'python3 -c "import json,sys;c=json.load(open(sys.argv[1]));sys.exit(0 if c[\"process\"][\"user\"][\"uid\"]==10001 else 1)" "$WORK/bundle/config.json"'
 check "entrypoint is siyu serve" 'python3 -c "import json,sys;c=json.load(open(sys.argv[1]));sys.exit(0 if c[\"process\"][\"args\"]==[\"/usr/local/bin/siyu\",\"serve\"] else 1)" "$WORK/bundle/config.json"'
-check "docker-archive names siyu:$VERSION" 'skopeo inspect --format "{{.Digest}}" "docker-archive:$IMG/siyu-docker.tar" >/dev/null && tar xOf "$IMG/siyu-docker.tar" manifest.json | grep -q "siyu:$VERSION\""'
+check "docker-archive names siyu:$VERSION" 'skopeo inspect --format "{{.Digest}}" "docker-archive:$IMG/siyu-docker.tar" >/dev/null && tar xOf "$IMG/siyu-docker.tar" manifest.json | grep "siyu:$VERSION\"" >/dev/null'
 check "siyu --version runs in the rootfs" 'chroot --userspec=10001:10001 "$RFS" /usr/local/bin/siyu --version >&2'
 ((fails == 0)) || { log "static checks failed"; exit 1; }
 

@@ -42,14 +42,14 @@ done
 check "example value sets" 'ls "$B"/chart/values-examples/*-values.yaml'
 
 check "OCI archive: oci-layout, index.json, tag $VERSION" \
-  'tar -xOf "$B/images/siyu-$VERSION-oci.tar" oci-layout | grep -q imageLayoutVersion &&
+  'tar -xOf "$B/images/siyu-$VERSION-oci.tar" oci-layout | grep imageLayoutVersion >/dev/null &&
    tar -xOf "$B/images/siyu-$VERSION-oci.tar" index.json | python3 -c "import json,sys;i=json.load(sys.stdin);sys.exit(0 if any(m.get(\"annotations\",{}).get(\"org.opencontainers.image.ref.name\")==sys.argv[1] for m in i[\"manifests\"]) else 1)" "$VERSION"'
 check "OCI archive: manifest digest matches IMAGE_DIGEST" \
-  'd="$(tar -xOf "$B/images/siyu-$VERSION-oci.tar" index.json | python3 -c "import json,sys;print(json.load(sys.stdin)[\"manifests\"][0][\"digest\"])")"; [[ "$d" == "$(tr -d "[:space:]" <"$B/images/IMAGE_DIGEST")" ]] && tar -tf "$B/images/siyu-$VERSION-oci.tar" | grep -qx "blobs/sha256/${d#sha256:}"'
+  'd="$(tar -xOf "$B/images/siyu-$VERSION-oci.tar" index.json | python3 -c "import json,sys;print(json.load(sys.stdin)[\"manifests\"][0][\"digest\"])")"; [[ "$d" == "$(tr -d "[:space:]" <"$B/images/IMAGE_DIGEST")" ]] && tar -tf "$B/images/siyu-$VERSION-oci.tar" | grep -x "blobs/sha256/${d#sha256:}" >/dev/null'
 check "docker-archive: manifest.json tags siyu:$VERSION" \
   'tar -xOf "$B/images/siyu-$VERSION-docker.tar" manifest.json | python3 -c "import json,sys;m=json.load(sys.stdin);sys.exit(0 if any(t.endswith(\"siyu:\"+sys.argv[1]) for e in m for t in e[\"RepoTags\"]) else 1)" "$VERSION"'
 check "chart archive: siyu/Chart.yaml at version $VERSION, values.schema.json" \
-  'tar -xzOf "$B/chart/siyu-$VERSION.tgz" siyu/Chart.yaml | grep -qx "version: $VERSION" && tar -tzf "$B/chart/siyu-$VERSION.tgz" | grep -qx siyu/values.schema.json'
+  'tar -xzOf "$B/chart/siyu-$VERSION.tgz" siyu/Chart.yaml | grep -x "version: $VERSION" >/dev/null && tar -tzf "$B/chart/siyu-$VERSION.tgz" | grep -x siyu/values.schema.json >/dev/null'
 check "SBOM: CycloneDX 1.5 JSON with components" \
   'python3 -c "import json,sys;b=json.load(open(sys.argv[1]));sys.exit(0 if b[\"bomFormat\"]==\"CycloneDX\" and b[\"specVersion\"]==\"1.5\" and len(b[\"components\"])>0 else 1)" "$B/sbom/siyu-$VERSION.cdx.json"'
 
