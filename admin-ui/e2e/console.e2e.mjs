@@ -280,6 +280,31 @@ try {
     await grantRole(admin, 'auditor')
   })
 
+  await step("a second admin duty is refused with the server's separation-of-duties message", admin, async () => {
+    await admin.click(tid('grant-role-select'))
+    await admin.click(`${tid('grant-option-security_admin')}:visible`)
+    await admin.click(tid('grant-role-submit'))
+    await admin.waitForSelector(tid('sod-refusal'))
+    const text = (await admin.textContent(tid('sod-refusal'))).trim()
+    expect(text.length > 0, 'the refusal carries the server message')
+    expect(!(await admin.isVisible(tid('held-role-security_admin'))), 'the role was not granted')
+    await snap(admin, 'sod-refusal')
+  })
+
+  await step('admin creates an API token, sees it once and revokes it', admin, async () => {
+    await closeDrawer(admin)
+    await admin.click(tid('nav-tokens'))
+    await admin.click(tid('token-create'))
+    await admin.fill(tid('token-name'), `e2e-${RUN}`)
+    await admin.click(tid('token-create-save'))
+    await admin.waitForSelector(tid('token-value'), { state: 'visible' })
+    expect((await admin.textContent(tid('token-value'))).trim().length >= 20, 'a token is shown')
+    await admin.click(tid('token-value-close'))
+    await admin.click(tid(`token-revoke-e2e-${RUN}`))
+    await admin.click('.siyu-confirm .el-button--danger')
+    await admin.waitForSelector(tid(`token-revoke-e2e-${RUN}`), { state: 'detached' })
+  })
+
   await step('the staff list pages and searches on the server', admin, async () => {
     await closeDrawer(admin)
     await admin.click(tid('nav-staff'))
