@@ -6,6 +6,7 @@ use crate::Env;
 use siyu_domain::access::Permission;
 use siyu_domain::org::{check_move, NodeKind};
 use siyu_store::audit::{self, AuditEvent};
+use siyu_store::history::{self, Change, Subject};
 use siyu_store::org::{self as store, NewNode, OrgNode};
 use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
@@ -69,13 +70,16 @@ pub fn create(
             },
             now,
         )?;
-        store::record_history(
+        history::record(
             c,
+            Subject::OrgNode,
             &node.id,
-            "create",
-            None,
-            Some(&parent.id),
-            Some(&p.staff_id),
+            Change {
+                action: "create",
+                from: None,
+                to: Some(&parent.id),
+                by: Some(&p.staff_id),
+            },
             now,
         )?;
         audit::append(
@@ -104,13 +108,16 @@ pub fn rename(
     write_tx(conn, |c| {
         let node = store::get_in_scope(c, id, &p.scope)?;
         store::rename(c, id, name.trim(), now)?;
-        store::record_history(
+        history::record(
             c,
+            Subject::OrgNode,
             id,
-            "rename",
-            Some(&node.name),
-            Some(name.trim()),
-            Some(&p.staff_id),
+            Change {
+                action: "rename",
+                from: Some(&node.name),
+                to: Some(name.trim()),
+                by: Some(&p.staff_id),
+            },
             now,
         )?;
         audit::append(
@@ -150,13 +157,16 @@ pub fn move_to(
             });
         }
         store::move_node(c, &node, &parent, now)?;
-        store::record_history(
+        history::record(
             c,
+            Subject::OrgNode,
             id,
-            "move",
-            node.parent_id.as_deref(),
-            Some(&parent.id),
-            Some(&p.staff_id),
+            Change {
+                action: "move",
+                from: node.parent_id.as_deref(),
+                to: Some(&parent.id),
+                by: Some(&p.staff_id),
+            },
             now,
         )?;
         audit::append(

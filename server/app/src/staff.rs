@@ -7,6 +7,7 @@ use siyu_domain::access::{check_grant, Permission, Role};
 use siyu_domain::password::one_time_password;
 use siyu_domain::staff::{is_reserved_username, is_valid_username, StaffStatus};
 use siyu_store::audit::{self, AuditEvent};
+use siyu_store::history::{self, Change, Subject};
 use siyu_store::org as org_store;
 use siyu_store::staff::{self as store, NewStaff, Staff};
 use siyu_store::tx::write_tx;
@@ -108,13 +109,16 @@ pub fn create(
         if let Some((u, _, hash)) = &account {
             accounts::insert(c, &id, u, hash, true, now)?;
         }
-        store::record_history(
+        history::record(
             c,
+            Subject::Staff,
             &id,
-            "create",
-            None,
-            Some(&node.id),
-            Some(&p.staff_id),
+            Change {
+                action: "create",
+                from: None,
+                to: Some(&node.id),
+                by: Some(&p.staff_id),
+            },
             now,
         )?;
         audit::append(
@@ -187,13 +191,16 @@ pub fn move_to(
         let s = store::get_in_scope(c, id, &p.scope)?;
         let node = org_store::get_in_scope(c, node_id, &p.scope)?;
         store::set_node(c, id, &node.id, now)?;
-        store::record_history(
+        history::record(
             c,
+            Subject::Staff,
             id,
-            "move",
-            Some(&s.node_id),
-            Some(&node.id),
-            Some(&p.staff_id),
+            Change {
+                action: "move",
+                from: Some(&s.node_id),
+                to: Some(&node.id),
+                by: Some(&p.staff_id),
+            },
             now,
         )?;
         audit::append(
@@ -244,13 +251,16 @@ pub fn set_status(
         } else {
             sessions::revoke_all(c, id, now)?
         };
-        store::record_history(
+        history::record(
             c,
+            Subject::Staff,
             id,
-            "status",
-            Some(from.as_str()),
-            Some(to.as_str()),
-            Some(&p.staff_id),
+            Change {
+                action: "status",
+                from: Some(from.as_str()),
+                to: Some(to.as_str()),
+                by: Some(&p.staff_id),
+            },
             now,
         )?;
         let action = match to {

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod conn;
 pub mod error;
+pub mod history;
 pub mod login;
 pub mod migrate;
 pub mod org;

@@ -2,7 +2,7 @@
 
 use crate::conn::DbConn;
 use crate::error::{Result, StoreError};
-use crate::schema::{org_node_history, org_nodes};
+use crate::schema::org_nodes;
 use crate::time::{from_db, to_db};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -174,72 +174,4 @@ pub fn move_node(
         .set(org_nodes::parent_id.eq(&new_parent.id))
         .execute(conn)?;
     Ok(())
-}
-
-/// A history row as stored: when, what, from, to, by whom.
-pub(crate) type HistoryRow = (
-    NaiveDateTime,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-pub(crate) fn history_entries(rows: Vec<HistoryRow>) -> Vec<HistoryEntry> {
-    rows.into_iter()
-        .map(|(at, action, from, to, by)| HistoryEntry {
-            at: from_db(at),
-            action,
-            from,
-            to,
-            by,
-        })
-        .collect()
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct HistoryEntry {
-    pub at: DateTime<Utc>,
-    pub action: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub by: Option<String>,
-}
-
-pub fn record_history(
-    conn: &mut DbConn,
-    node_id: &str,
-    action: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    actor: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    diesel::insert_into(org_node_history::table)
-        .values((
-            org_node_history::id.eq(uuid::Uuid::now_v7().to_string()),
-            org_node_history::node_id.eq(node_id),
-            org_node_history::at.eq(to_db(now)),
-            org_node_history::action.eq(action),
-            org_node_history::from_value.eq(from),
-            org_node_history::to_value.eq(to),
-            org_node_history::actor_id.eq(actor),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn history(conn: &mut DbConn, node_id: &str) -> Result<Vec<HistoryEntry>> {
-    let rows: Vec<HistoryRow> = org_node_history::table
-        .filter(org_node_history::node_id.eq(node_id))
-        .order(org_node_history::at.asc())
-        .select((
-            org_node_history::at,
-            org_node_history::action,
-            org_node_history::from_value,
-            org_node_history::to_value,
-            org_node_history::actor_id,
-        ))
-        .load(conn)?;
-    Ok(history_entries(rows))
 }

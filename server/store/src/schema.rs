@@ -15,18 +15,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    org_node_history (id) {
-        id -> Text,
-        node_id -> Text,
-        at -> Timestamp,
-        action -> Text,
-        from_value -> Nullable<Text>,
-        to_value -> Nullable<Text>,
-        actor_id -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
     staff (id) {
         id -> Text,
         employee_no -> Text,
@@ -40,9 +28,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    staff_history (id) {
+    change_history (id) {
         id -> Text,
-        staff_id -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
         at -> Timestamp,
         action -> Text,
         from_value -> Nullable<Text>,
@@ -167,9 +156,8 @@ diesel::joinable!(api_tokens -> staff (staff_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     org_nodes,
-    org_node_history,
     staff,
-    staff_history,
+    change_history,
     accounts,
     password_history,
     role_assignments,

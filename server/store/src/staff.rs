@@ -3,7 +3,7 @@
 use crate::conn::{DbConn, MultiBackend};
 use crate::error::{Result, StoreError};
 use crate::page::{escape_like, Order, Page, Paged};
-use crate::schema::{accounts, org_nodes, role_assignments, staff, staff_history};
+use crate::schema::{accounts, org_nodes, role_assignments, staff};
 use crate::time::{from_db, to_db};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -255,42 +255,4 @@ pub fn set_status(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-pub fn record_history(
-    conn: &mut DbConn,
-    staff_id: &str,
-    action: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    actor: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    diesel::insert_into(staff_history::table)
-        .values((
-            staff_history::id.eq(uuid::Uuid::now_v7().to_string()),
-            staff_history::staff_id.eq(staff_id),
-            staff_history::at.eq(to_db(now)),
-            staff_history::action.eq(action),
-            staff_history::from_value.eq(from),
-            staff_history::to_value.eq(to),
-            staff_history::actor_id.eq(actor),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn history(conn: &mut DbConn, staff_id: &str) -> Result<Vec<crate::org::HistoryEntry>> {
-    let rows: Vec<crate::org::HistoryRow> = staff_history::table
-        .filter(staff_history::staff_id.eq(staff_id))
-        .order(staff_history::at.asc())
-        .select((
-            staff_history::at,
-            staff_history::action,
-            staff_history::from_value,
-            staff_history::to_value,
-            staff_history::actor_id,
-        ))
-        .load(conn)?;
-    Ok(crate::org::history_entries(rows))
 }

@@ -12,18 +12,6 @@ CREATE TABLE org_nodes (
 );
 CREATE INDEX org_nodes_parent ON org_nodes(parent_id);
 
--- Renames and moves of nodes, kept for history.
-CREATE TABLE org_node_history (
-    id          TEXT NOT NULL PRIMARY KEY,
-    node_id     TEXT NOT NULL REFERENCES org_nodes(id),
-    at          TIMESTAMP NOT NULL,
-    action      TEXT NOT NULL,
-    from_value  TEXT,
-    to_value    TEXT,
-    actor_id    TEXT
-);
-CREATE INDEX org_node_history_node ON org_node_history(node_id, at);
-
 CREATE TABLE staff (
     id            TEXT NOT NULL PRIMARY KEY,
     employee_no   TEXT NOT NULL UNIQUE,
@@ -36,17 +24,19 @@ CREATE TABLE staff (
 );
 CREATE INDEX staff_node ON staff(node_id);
 
--- Moves between nodes and status changes of staff.
-CREATE TABLE staff_history (
-    id          TEXT NOT NULL PRIMARY KEY,
-    staff_id    TEXT NOT NULL REFERENCES staff(id),
-    at          TIMESTAMP NOT NULL,
-    action      TEXT NOT NULL,
-    from_value  TEXT,
-    to_value    TEXT,
-    actor_id    TEXT
+-- The history of things that move or change state (org nodes, staff, later customers' managing RMs):
+-- what changed, from what to what, when and by whom. Kept beside the audit trail for the screens.
+CREATE TABLE change_history (
+    id            TEXT NOT NULL PRIMARY KEY,
+    subject_type  TEXT NOT NULL,
+    subject_id    TEXT NOT NULL,
+    at            TIMESTAMP NOT NULL,
+    action        TEXT NOT NULL,
+    from_value    TEXT,
+    to_value      TEXT,
+    actor_id      TEXT
 );
-CREATE INDEX staff_history_staff ON staff_history(staff_id, at);
+CREATE INDEX change_history_subject ON change_history(subject_type, subject_id, at);
 
 -- A member of staff who may log in. Passwords are argon2id PHC strings.
 CREATE TABLE accounts (

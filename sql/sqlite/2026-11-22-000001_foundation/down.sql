@@ -7,7 +7,6 @@ DROP TABLE sessions;
 DROP TABLE role_assignments;
 DROP TABLE password_history;
 DROP TABLE accounts;
-DROP TABLE staff_history;
+DROP TABLE change_history;
 DROP TABLE staff;
-DROP TABLE org_node_history;
 DROP TABLE org_nodes;

@@ -138,8 +138,8 @@ pub struct HistoryList {
     pub items: Vec<HistoryView>,
 }
 
-impl From<Vec<store::HistoryEntry>> for HistoryList {
-    fn from(v: Vec<store::HistoryEntry>) -> Self {
+impl From<Vec<siyu_store::history::HistoryEntry>> for HistoryList {
+    fn from(v: Vec<siyu_store::history::HistoryEntry>) -> Self {
         Self {
             items: v
                 .into_iter()
@@ -160,7 +160,11 @@ pub async fn history(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
     let h = ctx
         .with_principal(move |c, _, _, p| {
             store::get_in_scope(c, &id, &p.scope)?;
-            Ok(store::history(c, &id)?)
+            Ok(siyu_store::history::list(
+                c,
+                siyu_store::history::Subject::OrgNode,
+                &id,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(HistoryList::from(h)))

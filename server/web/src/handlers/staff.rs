@@ -252,7 +252,11 @@ pub async fn history(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
     let h = ctx
         .with_principal(move |c, _, _, p| {
             store::get_in_scope(c, &id, &p.scope)?;
-            Ok(store::history(c, &id)?)
+            Ok(siyu_store::history::list(
+                c,
+                siyu_store::history::Subject::Staff,
+                &id,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(HistoryList::from(h)))
