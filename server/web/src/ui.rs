@@ -37,6 +37,14 @@ fn file(path: &str) -> Option<HttpResponse> {
 
 /// Serves a file of the console, or `index.html` for a client-side route. API paths never fall through here.
 pub async fn serve(req: HttpRequest) -> HttpResponse {
+    if !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD) {
+        let e = crate::error::ApiError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this method is not allowed here",
+        );
+        return actix_web::ResponseError::error_response(&e);
+    }
     let path = req.path().trim_start_matches('/');
     if path.starts_with("api/") {
         return actix_web::ResponseError::error_response(&crate::error::ApiError::not_found());

@@ -175,4 +175,6 @@ fn unknown_routes_and_methods_answer_json() {
     assert_eq!((r.status, r.code().as_str()), (404, "not_found"));
     let r = c.send("PUT", "/api/v1/auth/login", Some(json!({})));
     assert_eq!((r.status, r.code().as_str()), (405, "method_not_allowed"));
+    let r = c.send("POST", "/some/console/route", Some(json!({})));
+    assert_eq!((r.status, r.code().as_str()), (405, "method_not_allowed"), "the console only answers GET");
 }
