@@ -17,6 +17,7 @@ const auth = useAuthStore(pinia)
 
 configureHttp({
   csrfToken: () => auth.csrfToken,
+  locale: () => String(i18n.global.locale.value),
   notify: (message, err) => {
     const text = err.code === 'network' ? t('errors.network') : message || t('errors.unknown')
     ElMessage({ type: 'error', message: text, grouping: true, duration: 5000, customClass: 'siyu-error-toast' })

@@ -16,6 +16,7 @@ describe('the fetch wrapper', () => {
     notify: vi.fn(),
     onUnauthenticated: vi.fn(),
     onStepRequired: vi.fn(),
+    locale: vi.fn(() => 'zh-CN'),
   }
 
   beforeEach(() => {
@@ -30,6 +31,12 @@ describe('the fetch wrapper', () => {
 
   const sent = () => fetchMock.mock.calls[0] as [string, RequestInit]
   const header = (name: string) => (sent()[1].headers as Record<string, string>)[name]
+
+  it("sends the console's language so the server answers in it", async () => {
+    fetchMock.mockResolvedValueOnce(answer(200, { items: [] }))
+    await call(endpoints.orgNodes)
+    expect(header('Accept-Language')).toBe('zh-CN')
+  })
 
   it('sends the CSRF token with state-changing requests only', async () => {
     fetchMock.mockResolvedValueOnce(answer(200, { items: [] }))

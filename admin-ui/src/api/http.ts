@@ -27,6 +27,8 @@ export interface HttpHooks {
   onUnauthenticated(err: ApiError): void
   /** The session has to pass a step first: `password_change` or `second_factor`. */
   onStepRequired(step: 'password_change' | 'second_factor', err: ApiError): void
+  /** The console's language, sent as Accept-Language so the server's messages match it. */
+  locale(): string | null
 }
 
 const noHooks: HttpHooks = {
@@ -34,6 +36,7 @@ const noHooks: HttpHooks = {
   notify: () => {},
   onUnauthenticated: () => {},
   onStepRequired: () => {},
+  locale: () => null,
 }
 
 let hooks: HttpHooks = noHooks
@@ -101,6 +104,8 @@ function dispatch(err: ApiError, opts: CallOptions): void {
 /** Calls `e` and returns its JSON answer (undefined for 204). Throws ApiError on any non-2xx answer. */
 export async function call<T>(e: Endpoint, opts: CallOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
+  const locale = hooks.locale()
+  if (locale) headers['Accept-Language'] = locale
   if (UNSAFE.has(e.method)) {
     const token = hooks.csrfToken()
     if (token) headers['X-CSRF-Token'] = token

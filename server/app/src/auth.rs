@@ -23,13 +23,7 @@ impl std::fmt::Debug for IssuedSession {
     }
 }
 
-fn issue(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    staff_id: &str,
-    stage: Stage,
-) -> Result<(IssuedSession, String)> {
+fn issue(conn: &mut DbConn, env: &Env, meta: &Meta, staff_id: &str, stage: Stage) -> Result<(IssuedSession, String)> {
     let token = secrets::random_token();
     let csrf_token = secrets::random_token();
     let id_hash = secrets::digest(&token);
@@ -46,25 +40,12 @@ fn issue(
         },
         env.now(),
     )?;
-    Ok((
-        IssuedSession {
-            token,
-            csrf_token,
-            stage,
-        },
-        id_hash,
-    ))
+    Ok((IssuedSession { token, csrf_token, stage }, id_hash))
 }
 
 /// The password step of a login. Unknown names and wrong passwords get the same answer and take the same time;
 /// failures count towards a lock by name (known or not) and a throttle by address.
-pub fn login(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    username: &str,
-    password: &str,
-) -> Result<IssuedSession> {
+pub fn login(conn: &mut DbConn, env: &Env, meta: &Meta, username: &str, password: &str) -> Result<IssuedSession> {
     let now = env.now();
     let rule = env.lockout();
     let anon = anonymous(username, meta);
@@ -72,33 +53,20 @@ pub fn login(
     let from_addr = login::recent_failures_from(conn, &meta.client_addr, rule.window, now)?;
     if from_addr >= env.settings.auth.address_max_failures as i64 {
         write_tx(conn, |c| {
-            audit::append(
-                c,
-                &anon,
-                &AuditEvent::failure("auth.login", "account", username, "too_many_requests"),
-                now,
-            )
+            audit::append(c, &anon, &AuditEvent::failure("auth.login", "account", username, "too_many_requests"), now)
         })?;
         return Err(AppError::Throttled);
     }
     if login::locked_until(conn, username, now)?.is_some() {
         write_tx(conn, |c| {
-            audit::append(
-                c,
-                &anon,
-                &AuditEvent::failure("auth.login", "account", username, "account_locked"),
-                now,
-            )
+            audit::append(c, &anon, &AuditEvent::failure("auth.login", "account", username, "account_locked"), now)
         })?;
         return Err(AppError::Locked);
     }
 
     let account = accounts::by_username(conn, username)?;
     // Verify even when there is no account, against a hash that never matches, so timing reveals nothing.
-    let hash = account
-        .as_ref()
-        .map(|a| a.password_hash.as_str())
-        .unwrap_or(secrets::dummy_hash());
+    let hash = account.as_ref().map(|a| a.password_hash.as_str()).unwrap_or(secrets::dummy_hash());
     let password_ok = secrets::verify_password(password, hash) && account.is_some();
     let principal = match (&account, password_ok) {
         (Some(a), true) => Principal::load(conn, &a.staff_id, Via::Cli)?,
@@ -119,12 +87,7 @@ pub fn login(
             if let Some(a) = &account {
                 ctx.actor_id = a.staff_id.clone();
             }
-            audit::append(
-                c,
-                &ctx,
-                &AuditEvent::failure("auth.login", "account", username, code),
-                now,
-            )?;
+            audit::append(c, &ctx, &AuditEvent::failure("auth.login", "account", username, code), now)?;
             if let Some(until) = rule.lock_after(&failures, now) {
                 login::lock(c, username, until)?;
                 audit::append(
@@ -138,11 +101,7 @@ pub fn login(
             }
             Ok(false)
         })?;
-        return Err(if locked {
-            AppError::Locked
-        } else {
-            AppError::InvalidCredentials
-        });
+        return Err(if locked { AppError::Locked } else { AppError::InvalidCredentials });
     };
 
     let account = account.ok_or(AppError::InvalidCredentials)?;
@@ -151,8 +110,7 @@ pub fn login(
     } else {
         None
     };
-    let expired = password_expires_at(account.password_changed_at, env.policy().max_age_days)
-        .is_some_and(|t| t <= now);
+    let expired = password_expires_at(account.password_changed_at, env.policy().max_age_days).is_some_and(|t| t <= now);
     let stage = Stage::after_password(
         account.must_change_password || expired,
         requires_second_factor(&principal.roles),
@@ -170,13 +128,11 @@ pub fn login(
         audit::append(
             c,
             &ctx,
-            &AuditEvent::success("auth.login", "account", &principal.staff_id).with_detail(
-                serde_json::json!({
-                    "stage": stage.as_str(),
-                    "hash_upgraded": upgraded.is_some(),
-                    "password_expired": expired,
-                }),
-            ),
+            &AuditEvent::success("auth.login", "account", &principal.staff_id).with_detail(serde_json::json!({
+                "stage": stage.as_str(),
+                "hash_upgraded": upgraded.is_some(),
+                "password_expired": expired,
+            })),
             now,
         )?;
         Ok(issued)
@@ -184,39 +140,22 @@ pub fn login(
 }
 
 /// Resolves a session cookie to its principal, ending the session when it has timed out.
-pub fn resolve_session(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    token: &str,
-) -> Result<Option<Principal>> {
+pub fn resolve_session(conn: &mut DbConn, env: &Env, meta: &Meta, token: &str) -> Result<Option<Principal>> {
     let now = env.now();
     let id_hash = secrets::digest(token);
     let Some(s) = sessions::get_live(conn, &id_hash)? else {
         return Ok(None);
     };
     let stage = Stage::parse(&s.stage).unwrap_or(Stage::PasswordChange);
-    let via = Via::Session {
-        id_hash: id_hash.clone(),
-        stage,
-        csrf_token: s.csrf_token.clone(),
-    };
+    let via = Via::Session { id_hash: id_hash.clone(), stage, csrf_token: s.csrf_token.clone() };
     let Some(p) = Principal::load(conn, &s.staff_id, via)? else {
         sessions::revoke(conn, &id_hash, now)?;
         return Ok(None);
     };
-    if env
-        .timeouts(&p.roles)
-        .is_expired(s.created_at, s.last_seen_at, now)
-    {
+    if env.timeouts(&p.roles).is_expired(s.created_at, s.last_seen_at, now) {
         write_tx(conn, |c| {
             sessions::revoke(c, &id_hash, now)?;
-            audit::append(
-                c,
-                &p.audit(meta),
-                &AuditEvent::success("auth.session_expired", "session", &p.staff_id),
-                now,
-            )
+            audit::append(c, &p.audit(meta), &AuditEvent::success("auth.session_expired", "session", &p.staff_id), now)
         })?;
         return Ok(None);
     }
@@ -235,10 +174,7 @@ pub fn resolve_token(conn: &mut DbConn, env: &Env, token: &str) -> Result<Option
         return Ok(None);
     };
     let p = Principal::load(conn, &t.staff_id, Via::Token { id: t.id.clone() })?;
-    if p.is_some()
-        && t.last_used_at
-            .is_none_or(|u| now - u >= chrono::Duration::seconds(60))
-    {
+    if p.is_some() && t.last_used_at.is_none_or(|u| now - u >= chrono::Duration::seconds(60)) {
         tokens::touch(conn, &t.id, now)?;
     }
     Ok(p)
@@ -249,12 +185,7 @@ pub fn logout(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal) -> Resul
     let now = env.now();
     write_tx(conn, |c| {
         sessions::revoke(c, p.session_hash(), now)?;
-        audit::append(
-            c,
-            &p.audit(meta),
-            &AuditEvent::success("auth.logout", "session", &p.staff_id),
-            now,
-        )?;
+        audit::append(c, &p.audit(meta), &AuditEvent::success("auth.logout", "session", &p.staff_id), now)?;
         Ok(())
     })
 }
@@ -276,27 +207,13 @@ pub fn logout_all(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal) -> R
 }
 
 /// Ends one of the caller's own sessions, by the id shown in the session list.
-pub fn end_own_session(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    session_ref: &str,
-) -> Result<()> {
+pub fn end_own_session(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, session_ref: &str) -> Result<()> {
     let now = env.now();
     let live = sessions::list_live(conn, &p.staff_id)?;
-    let target = live
-        .iter()
-        .find(|s| session_ref_of(&s.id_hash) == session_ref)
-        .ok_or(AppError::NotFound)?;
+    let target = live.iter().find(|s| session_ref_of(&s.id_hash) == session_ref).ok_or(AppError::NotFound)?;
     write_tx(conn, |c| {
         sessions::revoke(c, &target.id_hash, now)?;
-        audit::append(
-            c,
-            &p.audit(meta),
-            &AuditEvent::success("auth.session_end", "session", session_ref),
-            now,
-        )?;
+        audit::append(c, &p.audit(meta), &AuditEvent::success("auth.session_end", "session", session_ref), now)?;
         Ok(())
     })
 }
@@ -322,12 +239,7 @@ pub fn change_password(
             audit::append(
                 c,
                 &p.audit(meta),
-                &AuditEvent::failure(
-                    "auth.password_change",
-                    "account",
-                    &p.staff_id,
-                    "wrong_password",
-                ),
+                &AuditEvent::failure("auth.password_change", "account", &p.staff_id, "wrong_password"),
                 now,
             )
         })?;
@@ -342,20 +254,14 @@ pub fn change_password(
             audit::append(
                 c,
                 &p.audit(meta),
-                &AuditEvent::failure(
-                    "auth.password_change",
-                    "account",
-                    &p.staff_id,
-                    "password_policy",
-                ),
+                &AuditEvent::failure("auth.password_change", "account", &p.staff_id, "password_policy"),
                 now,
             )
         })?;
         return Err(AppError::PasswordPolicy(violations));
     }
     let hash = secrets::hash_password(new).map_err(AppError::Internal)?;
-    let stage =
-        Stage::after_password_change(requires_second_factor(&p.roles), account.totp_confirmed);
+    let stage = Stage::after_password_change(requires_second_factor(&p.roles), account.totp_confirmed);
     write_tx(conn, |c| {
         accounts::set_password(c, &p.staff_id, &hash, false, now)?;
         // A new password ends every other session too: whoever knew the old one is out.
@@ -363,59 +269,31 @@ pub fn change_password(
         let (issued, id_hash) = issue(c, env, meta, &p.staff_id, stage)?;
         let mut ctx = p.audit(meta);
         ctx.session_hash = id_hash;
-        audit::append(
-            c,
-            &ctx,
-            &AuditEvent::success("auth.password_change", "account", &p.staff_id),
-            now,
-        )?;
+        audit::append(c, &ctx, &AuditEvent::success("auth.password_change", "account", &p.staff_id), now)?;
         Ok(issued)
     })
 }
 
 /// Starts second-factor enrolment: a new secret, shown once.
-pub fn totp_enroll(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-) -> Result<(String, String)> {
+pub fn totp_enroll(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal) -> Result<(String, String)> {
     let now = env.now();
     let secret = totp::new_secret();
     let uri = totp::otpauth_uri(&secret, &env.settings.auth.totp_issuer, &p.username);
     write_tx(conn, |c| {
         accounts::set_totp(c, &p.staff_id, Some(&secret))?;
-        audit::append(
-            c,
-            &p.audit(meta),
-            &AuditEvent::success("auth.totp_enroll_start", "account", &p.staff_id),
-            now,
-        )
+        audit::append(c, &p.audit(meta), &AuditEvent::success("auth.totp_enroll_start", "account", &p.staff_id), now)
     })?;
     Ok((secret, uri))
 }
 
 /// Checks a second-factor code: confirms an enrolment or completes a login. A wrong code counts as a failed
 /// login towards the lock.
-pub fn totp_verify(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    code: &str,
-) -> Result<IssuedSession> {
+pub fn totp_verify(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, code: &str) -> Result<IssuedSession> {
     let now = env.now();
     let account = accounts::by_staff(conn, &p.staff_id)?.ok_or(AppError::NotFound)?;
     let enrolling = p.stage() == Stage::TotpEnroll;
-    let step = account
-        .totp_secret
-        .as_deref()
-        .and_then(|s| totp::matching_step(s, code.trim(), now));
-    let action = if enrolling {
-        "auth.totp_enroll"
-    } else {
-        "auth.totp"
-    };
+    let step = account.totp_secret.as_deref().and_then(|s| totp::matching_step(s, code.trim(), now));
+    let action = if enrolling { "auth.totp_enroll" } else { "auth.totp" };
     let accepted = match step {
         Some(step) => write_tx(conn, |c| accounts::use_totp_step(c, &p.staff_id, step))?,
         None => false,
@@ -434,21 +312,12 @@ pub fn totp_verify(
             if let Some(until) = rule.lock_after(&failures, now) {
                 login::lock(c, &p.username, until)?;
                 sessions::revoke_all(c, &p.staff_id, now)?;
-                audit::append(
-                    c,
-                    &p.audit(meta),
-                    &AuditEvent::success("auth.lockout", "account", &p.username),
-                    now,
-                )?;
+                audit::append(c, &p.audit(meta), &AuditEvent::success("auth.lockout", "account", &p.username), now)?;
                 return Ok(true);
             }
             Ok(false)
         })?;
-        return Err(if locked {
-            AppError::Locked
-        } else {
-            AppError::InvalidCode
-        });
+        return Err(if locked { AppError::Locked } else { AppError::InvalidCode });
     }
     write_tx(conn, |c| {
         if enrolling {
@@ -459,12 +328,7 @@ pub fn totp_verify(
         let (issued, id_hash) = issue(c, env, meta, &p.staff_id, Stage::Full)?;
         let mut ctx = p.audit(meta);
         ctx.session_hash = id_hash;
-        audit::append(
-            c,
-            &ctx,
-            &AuditEvent::success(action, "account", &p.staff_id),
-            now,
-        )?;
+        audit::append(c, &ctx, &AuditEvent::success(action, "account", &p.staff_id), now)?;
         Ok(issued)
     })
 }
@@ -481,21 +345,12 @@ pub fn profile(conn: &mut DbConn, env: &Env, p: &Principal) -> Result<Profile> {
     let account = accounts::by_staff(conn, &p.staff_id)?.ok_or(AppError::NotFound)?;
     Ok(Profile {
         node,
-        password_expires_at: password_expires_at(
-            account.password_changed_at,
-            env.policy().max_age_days,
-        ),
+        password_expires_at: password_expires_at(account.password_changed_at, env.policy().max_age_days),
         has_second_factor: account.totp_confirmed,
     })
 }
 
 /// The caller's live sessions, with a public reference each.
-pub fn own_sessions(
-    conn: &mut DbConn,
-    p: &Principal,
-) -> Result<Vec<(String, siyu_store::sessions::Session)>> {
-    Ok(sessions::list_live(conn, &p.staff_id)?
-        .into_iter()
-        .map(|s| (session_ref_of(&s.id_hash), s))
-        .collect())
+pub fn own_sessions(conn: &mut DbConn, p: &Principal) -> Result<Vec<(String, siyu_store::sessions::Session)>> {
+    Ok(sessions::list_live(conn, &p.staff_id)?.into_iter().map(|s| (session_ref_of(&s.id_hash), s)).collect())
 }

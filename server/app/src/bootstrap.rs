@@ -34,9 +34,7 @@ pub fn cli_context() -> AuditContext {
 /// password at first login. Refused once any system administrator exists.
 pub fn bootstrap(conn: &mut DbConn, env: &Env, input: BootstrapInput<'_>) -> Result<String> {
     crate::staff::check_username(input.username)?;
-    let violations = env
-        .policy()
-        .check(input.password, input.username, &env.common, false);
+    let violations = env.policy().check(input.password, input.username, &env.common, false);
     if !violations.is_empty() {
         return Err(AppError::PasswordPolicy(violations));
     }
@@ -45,41 +43,27 @@ pub fn bootstrap(conn: &mut DbConn, env: &Env, input: BootstrapInput<'_>) -> Res
     let ctx = cli_context();
     write_tx(conn, |c| {
         if accounts::any_with_role(c, Role::SystemAdmin)? {
-            return Err(AppError::Refused {
-                code: "already_bootstrapped",
-                message: "a system administrator already exists; bootstrap runs only once".into(),
-            });
+            return Err(AppError::refused(
+                "already_bootstrapped",
+                "a system administrator already exists; bootstrap runs only once",
+                "系统管理员已存在；初始化只能执行一次",
+            ));
         }
         let root = match org_store::root(c)? {
             Some(r) => r,
             None => {
                 let r = org_store::insert(
                     c,
-                    NewNode {
-                        parent: None,
-                        code: input.org_code,
-                        name: input.org_name,
-                        kind: NodeKind::HeadOffice,
-                    },
+                    NewNode { parent: None, code: input.org_code, name: input.org_name, kind: NodeKind::HeadOffice },
                     now,
                 )?;
-                audit::append(
-                    c,
-                    &ctx,
-                    &AuditEvent::success("org.create", "org_node", &r.id),
-                    now,
-                )?;
+                audit::append(c, &ctx, &AuditEvent::success("org.create", "org_node", &r.id), now)?;
                 r
             }
         };
         let id = staff_store::insert(
             c,
-            NewStaff {
-                employee_no: input.employee_no,
-                name: input.name,
-                node_id: &root.id,
-                wecom_userid: None,
-            },
+            NewStaff { employee_no: input.employee_no, name: input.name, node_id: &root.id, wecom_userid: None },
             now,
         )?;
         accounts::insert(c, &id, input.username, &hash, true, now)?;
@@ -87,9 +71,8 @@ pub fn bootstrap(conn: &mut DbConn, env: &Env, input: BootstrapInput<'_>) -> Res
         audit::append(
             c,
             &ctx,
-            &AuditEvent::success("admin.bootstrap", "staff", &id).with_detail(
-                serde_json::json!({"username": input.username, "role": Role::SystemAdmin.code()}),
-            ),
+            &AuditEvent::success("admin.bootstrap", "staff", &id)
+                .with_detail(serde_json::json!({"username": input.username, "role": Role::SystemAdmin.code()})),
             now,
         )?;
         Ok(id)

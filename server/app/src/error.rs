@@ -21,14 +21,12 @@ pub enum AppError {
     NotFound,
     /// Answered as `NotFound`; the web layer audits it as a refused authorisation.
     #[error("not found")]
-    OutOfScope {
-        target_type: &'static str,
-        target_id: String,
-    },
+    OutOfScope { target_type: &'static str, target_id: String },
     #[error("{0}")]
     Conflict(String),
+    /// A rule refused the request; `zh` is the same message in Chinese for the console.
     #[error("{message}")]
-    Refused { code: &'static str, message: String },
+    Refused { code: &'static str, message: String, zh: String },
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -39,13 +37,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::OutOfScope {
-                target_type,
-                target_id,
-            } => AppError::OutOfScope {
-                target_type,
-                target_id,
-            },
+            StoreError::OutOfScope { target_type, target_id } => AppError::OutOfScope { target_type, target_id },
             StoreError::Conflict(what) => {
                 let field = what.rsplit('.').next().unwrap_or(&what).to_string();
                 AppError::Conflict(format!("{field} already exists"))
@@ -62,11 +54,12 @@ impl From<diesel::result::Error> for AppError {
 }
 
 impl AppError {
+    pub fn refused(code: &'static str, message: impl Into<String>, zh: impl Into<String>) -> Self {
+        AppError::Refused { code, message: message.into(), zh: zh.into() }
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation {
-            field: field.into(),
-            message: message.into(),
-        }
+        AppError::Validation { field: field.into(), message: message.into() }
     }
 }
 
@@ -76,16 +69,10 @@ pub type Result<T> = std::result::Result<T, AppError>;
 pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
     let n = value.trim().chars().count();
     if n < min || value.chars().count() > max {
-        return Err(AppError::validation(
-            field,
-            format!("must have {min} to {max} characters"),
-        ));
+        return Err(AppError::validation(field, format!("must have {min} to {max} characters")));
     }
     if value.chars().any(|c| c.is_control()) {
-        return Err(AppError::validation(
-            field,
-            "must not contain control characters",
-        ));
+        return Err(AppError::validation(field, "must not contain control characters"));
     }
     Ok(())
 }

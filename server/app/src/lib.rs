@@ -33,22 +33,14 @@ pub struct Env {
 }
 
 impl Env {
-    pub fn new(
-        settings: Arc<Settings>,
-        clock: Arc<dyn Clock>,
-    ) -> std::result::Result<Self, String> {
+    pub fn new(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> std::result::Result<Self, String> {
         let common = match &settings.auth.password.common_list_file {
             Some(p) => CommonList::with_extra(
-                &std::fs::read_to_string(p)
-                    .map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+                &std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
             ),
             None => CommonList::default(),
         };
-        Ok(Self {
-            settings,
-            clock,
-            common: Arc::new(common),
-        })
+        Ok(Self { settings, clock, common: Arc::new(common) })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -62,15 +54,9 @@ impl Env {
     /// Session timeouts for someone holding `roles`: the admin duties get the shorter idle timeout.
     pub fn timeouts(&self, roles: &[Role]) -> SessionTimeouts {
         let a = &self.settings.auth;
-        let idle = if roles.iter().any(|r| r.is_admin_duty()) {
-            a.admin_session_idle_minutes
-        } else {
-            a.session_idle_minutes
-        };
-        SessionTimeouts {
-            idle: Duration::minutes(idle),
-            absolute: Duration::hours(a.session_absolute_hours),
-        }
+        let idle =
+            if roles.iter().any(|r| r.is_admin_duty()) { a.admin_session_idle_minutes } else { a.session_idle_minutes };
+        SessionTimeouts { idle: Duration::minutes(idle), absolute: Duration::hours(a.session_absolute_hours) }
     }
 
     pub fn lockout(&self) -> LockoutRule {

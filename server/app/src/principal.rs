@@ -92,10 +92,7 @@ impl Principal {
         if self.can(p) {
             Ok(())
         } else {
-            Err(AppError::Refused {
-                code: "forbidden",
-                message: format!("this needs the permission {p}"),
-            })
+            Err(AppError::refused("forbidden", format!("this needs the permission {p}"), format!("需要权限 {p}")))
         }
     }
 
@@ -114,11 +111,7 @@ impl Principal {
     }
 
     pub fn roles_text(&self) -> String {
-        self.roles
-            .iter()
-            .map(|r| r.code())
-            .collect::<Vec<_>>()
-            .join(",")
+        self.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
     }
 
     pub fn audit(&self, meta: &Meta) -> AuditContext {

@@ -23,18 +23,13 @@ pub fn hash_password(password: &str) -> Result<String, String> {
     let mut salt = [0u8; 16];
     OsRng.fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| e.to_string())?;
-    hasher()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| e.to_string())
+    hasher().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
 /// Whether `password` matches `phc` (any argon2 variant or parameters, so old hashes still verify).
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -48,10 +43,7 @@ pub fn needs_upgrade(phc: &str) -> bool {
         return true;
     }
     let get = |k: &str| parsed.params.get_decimal(k).unwrap_or(0);
-    get("m") < M_KIB
-        || get("t") < T
-        || get("p") != P
-        || parsed.salt.map(|s| s.len() < 22).unwrap_or(true)
+    get("m") < M_KIB || get("t") < T || get("p") != P || parsed.salt.map(|s| s.len() < 22).unwrap_or(true)
 }
 
 /// A hash that never matches, verified when the user does not exist so both answers take the same time.
@@ -93,25 +85,15 @@ mod tests {
         let h = hash_password("Lantern-river-42").unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(verify_password("Lantern-river-42", &h));
-        assert!(
-            !verify_password("lantern-river-42", &h),
-            "never case-folded"
-        );
+        assert!(!verify_password("lantern-river-42", &h), "never case-folded");
         assert!(!needs_upgrade(&h));
     }
 
     #[test]
     fn weak_hashes_need_upgrade() {
-        let weak = Argon2::new(
-            Algorithm::Argon2i,
-            Version::V0x13,
-            Params::new(4096, 1, 1, None).unwrap(),
-        );
+        let weak = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
         let salt = SaltString::encode_b64(&[7u8; 16]).unwrap();
-        let h = weak
-            .hash_password(b"Lantern-river-42", &salt)
-            .unwrap()
-            .to_string();
+        let h = weak.hash_password(b"Lantern-river-42", &salt).unwrap().to_string();
         assert!(verify_password("Lantern-river-42", &h));
         assert!(needs_upgrade(&h));
         assert!(needs_upgrade("garbage"));

@@ -28,30 +28,16 @@ pub struct Created {
 }
 
 fn check_employee_no(v: &str) -> Result<()> {
-    if !(1..=32).contains(&v.len())
-        || !v
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(AppError::validation(
-            "employee_no",
-            "must be 1 to 32 letters, digits, '-' or '_'",
-        ));
+    if !(1..=32).contains(&v.len()) || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(AppError::validation("employee_no", "must be 1 to 32 letters, digits, '-' or '_'"));
     }
     Ok(())
 }
 
 fn check_wecom_userid(v: Option<&str>) -> Result<()> {
     if let Some(w) = v {
-        if !(1..=64).contains(&w.len())
-            || !w
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
-        {
-            return Err(AppError::validation(
-                "wecom_userid",
-                "must be 1 to 64 letters, digits or . _ - @",
-            ));
+        if !(1..=64).contains(&w.len()) || !w.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c)) {
+            return Err(AppError::validation("wecom_userid", "must be 1 to 64 letters, digits or . _ - @"));
         }
     }
     Ok(())
@@ -59,27 +45,15 @@ fn check_wecom_userid(v: Option<&str>) -> Result<()> {
 
 pub fn check_username(username: &str) -> Result<()> {
     if !is_valid_username(username) {
-        return Err(AppError::validation(
-            "username",
-            "must be 3 to 64 letters, digits, '.', '_' or '-'",
-        ));
+        return Err(AppError::validation("username", "must be 3 to 64 letters, digits, '.', '_' or '-'"));
     }
     if is_reserved_username(username) {
-        return Err(AppError::validation(
-            "username",
-            "is a reserved name and cannot be used",
-        ));
+        return Err(AppError::validation("username", "is a reserved name and cannot be used"));
     }
     Ok(())
 }
 
-pub fn create(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    input: NewStaffInput<'_>,
-) -> Result<Created> {
+pub fn create(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, input: NewStaffInput<'_>) -> Result<Created> {
     p.require(Permission::StaffWrite)?;
     check_employee_no(input.employee_no)?;
     check_text("name", input.name, 1, 64)?;
@@ -113,12 +87,7 @@ pub fn create(
             c,
             Subject::Staff,
             &id,
-            Change {
-                action: "create",
-                from: None,
-                to: Some(&node.id),
-                by: Some(&p.staff_id),
-            },
+            Change { action: "create", from: None, to: Some(&node.id), by: Some(&p.staff_id) },
             now,
         )?;
         audit::append(
@@ -128,10 +97,7 @@ pub fn create(
                 .with_detail(serde_json::json!({"node_id": node.id, "account": account.is_some()})),
             now,
         )?;
-        Ok(Created {
-            staff: store::get(c, &id)?,
-            initial_password: account.as_ref().map(|a| a.1.clone()),
-        })
+        Ok(Created { staff: store::get(c, &id)?, initial_password: account.as_ref().map(|a| a.1.clone()) })
     })
 }
 
@@ -162,29 +128,19 @@ pub fn update(
     write_tx(conn, |c| {
         store::get_in_scope(c, id, &p.scope)?;
         store::update_profile(c, id, name.map(str::trim), wecom_userid, now)?;
-        let fields: Vec<&str> = [name.map(|_| "name"), wecom_userid.map(|_| "wecom_userid")]
-            .into_iter()
-            .flatten()
-            .collect();
+        let fields: Vec<&str> =
+            [name.map(|_| "name"), wecom_userid.map(|_| "wecom_userid")].into_iter().flatten().collect();
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success("staff.update", "staff", id)
-                .with_detail(serde_json::json!({"fields": fields})),
+            &AuditEvent::success("staff.update", "staff", id).with_detail(serde_json::json!({"fields": fields})),
             now,
         )?;
         Ok(store::get(c, id)?)
     })
 }
 
-pub fn move_to(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    id: &str,
-    node_id: &str,
-) -> Result<Staff> {
+pub fn move_to(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, node_id: &str) -> Result<Staff> {
     p.require(Permission::StaffWrite)?;
     let now = env.now();
     write_tx(conn, |c| {
@@ -195,12 +151,7 @@ pub fn move_to(
             c,
             Subject::Staff,
             id,
-            Change {
-                action: "move",
-                from: Some(&s.node_id),
-                to: Some(&node.id),
-                by: Some(&p.staff_id),
-            },
+            Change { action: "move", from: Some(&s.node_id), to: Some(&node.id), by: Some(&p.staff_id) },
             now,
         )?;
         audit::append(
@@ -225,42 +176,26 @@ pub fn set_status(
 ) -> Result<Staff> {
     p.require(Permission::StaffWrite)?;
     if id == p.staff_id {
-        return Err(AppError::Refused {
-            code: "forbidden",
-            message: "you cannot change your own status".into(),
-        });
+        return Err(AppError::refused("forbidden", "you cannot change your own status", "不能更改自己的状态"));
     }
     let now = env.now();
     write_tx(conn, |c| {
         let s = store::get_in_scope(c, id, &p.scope)?;
-        let from = StaffStatus::parse(&s.status)
-            .ok_or_else(|| AppError::Internal("stored staff status".into()))?;
+        let from = StaffStatus::parse(&s.status).ok_or_else(|| AppError::Internal("stored staff status".into()))?;
         if !from.can_become(to) {
-            return Err(AppError::Refused {
-                code: "invalid_transition",
-                message: format!(
-                    "a member of staff who is {} cannot become {}",
-                    from.as_str(),
-                    to.as_str()
-                ),
-            });
+            return Err(AppError::refused(
+                "invalid_transition",
+                format!("a member of staff who is {} cannot become {}", from.as_str(), to.as_str()),
+                format!("状态为{}的员工不能变为{}", from.label_zh(), to.label_zh()),
+            ));
         }
         store::set_status(c, id, to, now)?;
-        let ended = if to == StaffStatus::Active {
-            0
-        } else {
-            sessions::revoke_all(c, id, now)?
-        };
+        let ended = if to == StaffStatus::Active { 0 } else { sessions::revoke_all(c, id, now)? };
         history::record(
             c,
             Subject::Staff,
             id,
-            Change {
-                action: "status",
-                from: Some(from.as_str()),
-                to: Some(to.as_str()),
-                by: Some(&p.staff_id),
-            },
+            Change { action: "status", from: Some(from.as_str()), to: Some(to.as_str()), by: Some(&p.staff_id) },
             now,
         )?;
         let action = match to {
@@ -271,22 +206,14 @@ pub fn set_status(
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success(action, "staff", id)
-                .with_detail(serde_json::json!({"sessions_ended": ended})),
+            &AuditEvent::success(action, "staff", id).with_detail(serde_json::json!({"sessions_ended": ended})),
             now,
         )?;
         Ok(store::get(c, id)?)
     })
 }
 
-pub fn grant(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    id: &str,
-    role: &str,
-) -> Result<Vec<Role>> {
+pub fn grant(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, role: &str) -> Result<Vec<Role>> {
     p.require(Permission::RoleAssign)?;
     let role = Role::parse(role).ok_or_else(|| AppError::validation("role", "is not a role"))?;
     let now = env.now();
@@ -295,16 +222,11 @@ pub fn grant(
         let held = accounts::roles(c, id)?;
         if let Err(e) = check_grant(&held, role, id == p.staff_id) {
             let code = match e {
-                siyu_domain::access::GrantError::SeparationOfDuties { .. } => {
-                    "separation_of_duties"
-                }
+                siyu_domain::access::GrantError::SeparationOfDuties { .. } => "separation_of_duties",
                 siyu_domain::access::GrantError::OwnRoles => "own_roles",
                 siyu_domain::access::GrantError::AlreadyHeld => "already_held",
             };
-            return Err(AppError::Refused {
-                code,
-                message: e.to_string(),
-            });
+            return Err(AppError::refused(code, e.to_string(), e.message_zh()));
         }
         accounts::grant(c, id, role, Some(&p.staff_id), now)?;
         // New privileges take effect in fresh sessions only.
@@ -320,21 +242,11 @@ pub fn grant(
     })
 }
 
-pub fn revoke(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    id: &str,
-    role: &str,
-) -> Result<Vec<Role>> {
+pub fn revoke(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str, role: &str) -> Result<Vec<Role>> {
     p.require(Permission::RoleAssign)?;
     let role = Role::parse(role).ok_or(AppError::NotFound)?;
     if id == p.staff_id {
-        return Err(AppError::Refused {
-            code: "own_roles",
-            message: "nobody may change their own roles".into(),
-        });
+        return Err(AppError::refused("own_roles", "nobody may change their own roles", "任何人都不能更改自己的角色"));
     }
     let now = env.now();
     write_tx(conn, |c| {
@@ -355,19 +267,10 @@ pub fn revoke(
 }
 
 /// Gives an account a new one-time password that must be changed at the next login.
-pub fn reset_password(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    id: &str,
-) -> Result<String> {
+pub fn reset_password(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str) -> Result<String> {
     p.require(Permission::AccountReset)?;
     if id == p.staff_id {
-        return Err(AppError::Refused {
-            code: "forbidden",
-            message: "change your own password instead".into(),
-        });
+        return Err(AppError::refused("forbidden", "change your own password instead", "请通过修改密码更改自己的密码"));
     }
     let password = one_time_password(&secrets::random_bytes::<16>());
     let hash = secrets::hash_password(&password).map_err(AppError::Internal)?;
@@ -378,12 +281,7 @@ pub fn reset_password(
         accounts::set_password(c, id, &hash, true, now)?;
         sessions::revoke_all(c, id, now)?;
         login::unlock(c, &account.username)?;
-        audit::append(
-            c,
-            &p.audit(meta),
-            &AuditEvent::success("account.reset_password", "staff", id),
-            now,
-        )?;
+        audit::append(c, &p.audit(meta), &AuditEvent::success("account.reset_password", "staff", id), now)?;
         Ok(password.clone())
     })
 }
@@ -395,23 +293,12 @@ pub fn unlock(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str
         store::get_in_scope(c, id, &p.scope)?;
         let account = accounts::by_staff(c, id)?.ok_or(AppError::NotFound)?;
         login::unlock(c, &account.username)?;
-        audit::append(
-            c,
-            &p.audit(meta),
-            &AuditEvent::success("account.unlock", "staff", id),
-            now,
-        )?;
+        audit::append(c, &p.audit(meta), &AuditEvent::success("account.unlock", "staff", id), now)?;
         Ok(())
     })
 }
 
-pub fn end_sessions(
-    conn: &mut DbConn,
-    env: &Env,
-    meta: &Meta,
-    p: &Principal,
-    id: &str,
-) -> Result<usize> {
+pub fn end_sessions(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str) -> Result<usize> {
     p.require(Permission::SessionRevoke)?;
     let now = env.now();
     write_tx(conn, |c| {
@@ -420,8 +307,7 @@ pub fn end_sessions(
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success("account.end_sessions", "staff", id)
-                .with_detail(serde_json::json!({"ended": n})),
+            &AuditEvent::success("account.end_sessions", "staff", id).with_detail(serde_json::json!({"ended": n})),
             now,
         )?;
         Ok(n)

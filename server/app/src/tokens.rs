@@ -34,15 +34,8 @@ pub fn create(
     let token = format!("{PREFIX}{}", secrets::random_token());
     let id = uuid::Uuid::now_v7().to_string();
     write_tx(conn, |c| {
-        let info = store::insert(
-            c,
-            &id,
-            owner_id,
-            name.trim(),
-            &secrets::digest(&token),
-            now + Duration::days(days),
-            now,
-        )?;
+        let info =
+            store::insert(c, &id, owner_id, name.trim(), &secrets::digest(&token), now + Duration::days(days), now)?;
         audit::append(
             c,
             ctx,
@@ -50,10 +43,7 @@ pub fn create(
                 .with_detail(serde_json::json!({"owner": owner_id, "days": days})),
             now,
         )?;
-        Ok(NewToken {
-            info,
-            token: token.clone(),
-        })
+        Ok(NewToken { info, token: token.clone() })
     })
 }
 
@@ -67,12 +57,7 @@ pub fn revoke(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str
         if !store::revoke(c, &p.staff_id, id, now)? {
             return Err(AppError::NotFound);
         }
-        audit::append(
-            c,
-            &p.audit(meta),
-            &AuditEvent::success("token.revoke", "api_token", id),
-            now,
-        )?;
+        audit::append(c, &p.audit(meta), &AuditEvent::success("token.revoke", "api_token", id), now)?;
         Ok(())
     })
 }

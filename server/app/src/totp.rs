@@ -25,9 +25,7 @@ pub fn otpauth_uri(secret_b32: &str, issuer: &str, account: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -84,7 +82,6 @@ mod tests {
         assert!(matching_step(&s, &code, now + chrono::Duration::seconds(90)).is_none());
         assert!(matching_step(&s, "12345", now).is_none());
         assert!(matching_step(&s, "abcdef", now).is_none());
-        assert!(otpauth_uri(&s, "siyu", "zhang.san")
-            .starts_with("otpauth://totp/siyu:zhang.san?secret="));
+        assert!(otpauth_uri(&s, "siyu", "zhang.san").starts_with("otpauth://totp/siyu:zhang.san?secret="));
     }
 }

@@ -14,33 +14,21 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            reason: reason.into(),
-        }
+        Self { key: key.into(), reason: reason.into() }
     }
 }
 
 /// Loads defaults, then `file` if given, then the environment `env` (pairs of name and value; pass
 /// `std::env::vars()` in production, a fixed list in tests).
-pub fn load(
-    file: Option<&Path>,
-    env: impl IntoIterator<Item = (String, String)>,
-) -> Result<Settings, ConfigError> {
+pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Settings, ConfigError> {
     let mut builder = config::Config::builder();
     if let Some(path) = file {
         if !path.is_file() {
-            return Err(ConfigError::new(
-                "--config",
-                format!("{} is not a readable file", path.display()),
-            ));
+            return Err(ConfigError::new("--config", format!("{} is not a readable file", path.display())));
         }
         builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
     }
-    let vars: config::Map<String, String> = env
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("SIYU__"))
-        .collect();
+    let vars: config::Map<String, String> = env.into_iter().filter(|(k, _)| k.starts_with("SIYU__")).collect();
     builder = builder.add_source(
         config::Environment::with_prefix("SIYU")
             .prefix_separator("__")
@@ -62,11 +50,7 @@ fn describe(e: config::ConfigError) -> ConfigError {
         .split('`')
         .nth(1)
         .map(str::to_string)
-        .or_else(|| {
-            text.split("unknown field ")
-                .nth(1)
-                .map(|r| r.split(',').next().unwrap_or(r).to_string())
-        })
+        .or_else(|| text.split("unknown field ").nth(1).map(|r| r.split(',').next().unwrap_or(r).to_string()))
         .unwrap_or_else(|| "configuration".into());
     ConfigError::new(key, text)
 }
@@ -76,10 +60,7 @@ fn read_secret(key: &str, path: &Path) -> Result<String, ConfigError> {
         .map_err(|e| ConfigError::new(key, format!("cannot read {}: {e}", path.display())))?;
     let value = text.trim().to_string();
     if value.is_empty() {
-        return Err(ConfigError::new(
-            key,
-            format!("{} is empty", path.display()),
-        ));
+        return Err(ConfigError::new(key, format!("{} is empty", path.display())));
     }
     Ok(value)
 }
@@ -99,10 +80,7 @@ fn resolve_secret_files(s: &mut Settings) -> Result<(), ConfigError> {
             corp.token = Some(read_secret(&format!("wecom.corps[{i}].token_file"), p)?);
         }
         if let Some(p) = &corp.encoding_aes_key_file {
-            corp.encoding_aes_key = Some(read_secret(
-                &format!("wecom.corps[{i}].encoding_aes_key_file"),
-                p,
-            )?);
+            corp.encoding_aes_key = Some(read_secret(&format!("wecom.corps[{i}].encoding_aes_key_file"), p)?);
         }
     }
     Ok(())
@@ -117,64 +95,37 @@ fn positive(key: &str, v: i64) -> Result<(), ConfigError> {
 
 fn validate(s: &Settings) -> Result<(), ConfigError> {
     s.server.bind.parse::<SocketAddr>().map_err(|_| {
-        ConfigError::new(
-            "server.bind",
-            format!("{:?} is not host:port (e.g. 127.0.0.1:8080)", s.server.bind),
-        )
+        ConfigError::new("server.bind", format!("{:?} is not host:port (e.g. 127.0.0.1:8080)", s.server.bind))
     })?;
     if s.server.body_limit_bytes < 1024 {
-        return Err(ConfigError::new(
-            "server.body_limit_bytes",
-            "must be at least 1024",
-        ));
+        return Err(ConfigError::new("server.body_limit_bytes", "must be at least 1024"));
     }
     match (&s.server.tls.cert_file, &s.server.tls.key_file) {
         (Some(c), Some(k)) => {
             for (key, p) in [("server.tls.cert_file", c), ("server.tls.key_file", k)] {
                 if !p.is_file() {
-                    return Err(ConfigError::new(
-                        key,
-                        format!("{} does not exist", p.display()),
-                    ));
+                    return Err(ConfigError::new(key, format!("{} does not exist", p.display())));
                 }
             }
         }
         (None, None) => {}
         (Some(_), None) => {
-            return Err(ConfigError::new(
-                "server.tls.key_file",
-                "is required with server.tls.cert_file",
-            ))
+            return Err(ConfigError::new("server.tls.key_file", "is required with server.tls.cert_file"))
         }
         (None, Some(_)) => {
-            return Err(ConfigError::new(
-                "server.tls.cert_file",
-                "is required with server.tls.key_file",
-            ))
+            return Err(ConfigError::new("server.tls.cert_file", "is required with server.tls.key_file"))
         }
     }
     let url = &s.database.url;
-    if !(url.starts_with("sqlite://")
-        || url.starts_with("postgres://")
-        || url.starts_with("postgresql://"))
-    {
-        return Err(ConfigError::new(
-            "database.url",
-            "must start with sqlite://, postgres:// or postgresql://",
-        ));
+    if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(ConfigError::new("database.url", "must start with sqlite://, postgres:// or postgresql://"));
     }
     if !(1..=1000).contains(&s.database.pool_size) {
-        return Err(ConfigError::new(
-            "database.pool_size",
-            "must be between 1 and 1000",
-        ));
+        return Err(ConfigError::new("database.pool_size", "must be between 1 and 1000"));
     }
     let a = &s.auth;
     positive("auth.session_idle_minutes", a.session_idle_minutes)?;
-    positive(
-        "auth.admin_session_idle_minutes",
-        a.admin_session_idle_minutes,
-    )?;
+    positive("auth.admin_session_idle_minutes", a.admin_session_idle_minutes)?;
     positive("auth.session_absolute_hours", a.session_absolute_hours)?;
     positive("auth.lockout_window_minutes", a.lockout_window_minutes)?;
     positive("auth.lockout_minutes", a.lockout_minutes)?;
@@ -182,48 +133,25 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
     positive("auth.address_max_failures", a.address_max_failures as i64)?;
     let p = &a.password;
     if p.min_length < 8 {
-        return Err(ConfigError::new(
-            "auth.password.min_length",
-            "must be at least 8",
-        ));
+        return Err(ConfigError::new("auth.password.min_length", "must be at least 8"));
     }
     if p.max_length < 64 || p.max_length < p.min_length {
-        return Err(ConfigError::new(
-            "auth.password.max_length",
-            "must be at least 64 and not below min_length",
-        ));
+        return Err(ConfigError::new("auth.password.max_length", "must be at least 64 and not below min_length"));
     }
     if !(1..=4).contains(&p.min_classes) {
-        return Err(ConfigError::new(
-            "auth.password.min_classes",
-            "must be between 1 and 4",
-        ));
+        return Err(ConfigError::new("auth.password.min_classes", "must be between 1 and 4"));
     }
     if let Some(f) = &p.common_list_file {
         if !f.is_file() {
-            return Err(ConfigError::new(
-                "auth.password.common_list_file",
-                format!("{} does not exist", f.display()),
-            ));
+            return Err(ConfigError::new("auth.password.common_list_file", format!("{} does not exist", f.display())));
         }
     }
     if !["aes256gcm", "sm4gcm"].contains(&s.vault.suite.as_str()) {
-        return Err(ConfigError::new(
-            "vault.suite",
-            "must be aes256gcm or sm4gcm",
-        ));
+        return Err(ConfigError::new("vault.suite", "must be aes256gcm or sm4gcm"));
     }
     for (i, corp) in s.wecom.corps.iter().enumerate() {
-        if corp.name.is_empty()
-            || !corp
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(ConfigError::new(
-                format!("wecom.corps[{i}].name"),
-                "must be a non-empty [A-Za-z0-9_-] name",
-            ));
+        if corp.name.is_empty() || !corp.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(ConfigError::new(format!("wecom.corps[{i}].name"), "must be a non-empty [A-Za-z0-9_-] name"));
         }
     }
     tracing_filter_ok(&s.log.level)
@@ -233,16 +161,12 @@ fn tracing_filter_ok(level: &str) -> Result<(), ConfigError> {
     let ok = !level.trim().is_empty()
         && level.split(',').all(|part| {
             let lvl = part.rsplit('=').next().unwrap_or("");
-            ["trace", "debug", "info", "warn", "error", "off"]
-                .contains(&lvl.trim().to_ascii_lowercase().as_str())
+            ["trace", "debug", "info", "warn", "error", "off"].contains(&lvl.trim().to_ascii_lowercase().as_str())
         });
     if ok {
         Ok(())
     } else {
-        Err(ConfigError::new(
-            "log.level",
-            format!("{level:?} is not a filter such as info or siyu_web=debug,info"),
-        ))
+        Err(ConfigError::new("log.level", format!("{level:?} is not a filter such as info or siyu_web=debug,info")))
     }
 }
 
@@ -252,10 +176,7 @@ mod tests {
     use crate::settings::{LogFormat, Mode};
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -274,15 +195,8 @@ mod tests {
         let f = dir.path().join("siyu.toml");
         std::fs::write(&f, "mode = \"production\"\n[server]\nbind = \"0.0.0.0:9000\"\n[auth]\nlockout_threshold = 7\n")
             .unwrap();
-        let s = load(
-            Some(&f),
-            env(&[("SIYU__SERVER__BIND", "127.0.0.1:9100"), ("OTHER", "x")]),
-        )
-        .unwrap();
-        assert_eq!(
-            s.server.bind, "127.0.0.1:9100",
-            "environment wins over the file"
-        );
+        let s = load(Some(&f), env(&[("SIYU__SERVER__BIND", "127.0.0.1:9100"), ("OTHER", "x")])).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:9100", "environment wins over the file");
         assert_eq!(s.auth.lockout_threshold, 7);
         assert_eq!(s.log_format(), LogFormat::Json);
     }
@@ -292,11 +206,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("db-url");
         std::fs::write(&f, "postgres://siyu:s3cret@db/siyu\n").unwrap();
-        let s = load(
-            None,
-            env(&[("SIYU__DATABASE__URL_FILE", f.to_str().unwrap())]),
-        )
-        .unwrap();
+        let s = load(None, env(&[("SIYU__DATABASE__URL_FILE", f.to_str().unwrap())])).unwrap();
         assert_eq!(s.database.url, "postgres://siyu:s3cret@db/siyu");
     }
 
@@ -306,27 +216,11 @@ mod tests {
             ("SIYU__SERVER__BIND", "not-an-address", "server.bind"),
             ("SIYU__DATABASE__URL", "mysql://x", "database.url"),
             ("SIYU__DATABASE__POOL_SIZE", "0", "database.pool_size"),
-            (
-                "SIYU__AUTH__LOCKOUT_THRESHOLD",
-                "many",
-                "auth.lockout_threshold",
-            ),
-            (
-                "SIYU__AUTH__PASSWORD__MIN_LENGTH",
-                "4",
-                "auth.password.min_length",
-            ),
+            ("SIYU__AUTH__LOCKOUT_THRESHOLD", "many", "auth.lockout_threshold"),
+            ("SIYU__AUTH__PASSWORD__MIN_LENGTH", "4", "auth.password.min_length"),
             ("SIYU__LOG__LEVEL", "loud", "log.level"),
-            (
-                "SIYU__SERVER__TLS__CERT_FILE",
-                "/nonexistent.pem",
-                "server.tls.key_file",
-            ),
-            (
-                "SIYU__DATABASE__URL_FILE",
-                "/nonexistent",
-                "database.url_file",
-            ),
+            ("SIYU__SERVER__TLS__CERT_FILE", "/nonexistent.pem", "server.tls.key_file"),
+            ("SIYU__DATABASE__URL_FILE", "/nonexistent", "database.url_file"),
             ("SIYU__MODE", "chaos", "mode"),
         ];
         for (k, v, key) in cases {

@@ -41,11 +41,7 @@ pub fn redacted(s: &Settings) -> serde_json::Value {
         c.smtp.password = Some(HIDDEN.into());
     }
     for corp in &mut c.wecom.corps {
-        for v in [
-            &mut corp.secret,
-            &mut corp.token,
-            &mut corp.encoding_aes_key,
-        ] {
+        for v in [&mut corp.secret, &mut corp.token, &mut corp.encoding_aes_key] {
             if v.is_some() {
                 *v = Some(HIDDEN.into());
             }
@@ -64,18 +60,9 @@ mod tests {
         s.database.url = "postgres://siyu:hunter2@db:5432/siyu?sslmode=require".into();
         s.smtp.password = Some("mailpw".into());
         let text = redacted(&s).to_string();
-        assert!(
-            !text.contains("hunter2") && !text.contains("mailpw"),
-            "{text}"
-        );
+        assert!(!text.contains("hunter2") && !text.contains("mailpw"), "{text}");
         assert!(text.contains("postgres://siyu:<redacted>@db:5432/siyu?sslmode=require"));
-        assert_eq!(
-            redact_url("postgres://h/db?user=a&password=x"),
-            "postgres://h/db?user=a&password=<redacted>"
-        );
-        assert_eq!(
-            redact_url("sqlite://./data/siyu.db"),
-            "sqlite://./data/siyu.db"
-        );
+        assert_eq!(redact_url("postgres://h/db?user=a&password=x"), "postgres://h/db?user=a&password=<redacted>");
+        assert_eq!(redact_url("sqlite://./data/siyu.db"), "sqlite://./data/siyu.db");
     }
 }

@@ -47,12 +47,7 @@ pub struct Server {
 
 impl Default for Server {
     fn default() -> Self {
-        Self {
-            bind: "127.0.0.1:8080".into(),
-            body_limit_bytes: 1024 * 1024,
-            tls: Tls::default(),
-            workers: 0,
-        }
+        Self { bind: "127.0.0.1:8080".into(), body_limit_bytes: 1024 * 1024, tls: Tls::default(), workers: 0 }
     }
 }
 
@@ -104,10 +99,7 @@ pub struct Log {
 
 impl Default for Log {
     fn default() -> Self {
-        Self {
-            format: None,
-            level: "info".into(),
-        }
+        Self { format: None, level: "info".into() }
     }
 }
 
@@ -120,9 +112,7 @@ pub struct Data {
 
 impl Default for Data {
     fn default() -> Self {
-        Self {
-            dir: PathBuf::from("./data"),
-        }
+        Self { dir: PathBuf::from("./data") }
     }
 }
 
@@ -213,11 +203,7 @@ pub struct Vault {
 
 impl Default for Vault {
     fn default() -> Self {
-        Self {
-            kek_file: None,
-            index_key_file: None,
-            suite: "aes256gcm".into(),
-        }
+        Self { kek_file: None, index_key_file: None, suite: "aes256gcm".into() }
     }
 }
 
@@ -234,14 +220,7 @@ pub struct Smtp {
 
 impl Default for Smtp {
     fn default() -> Self {
-        Self {
-            host: None,
-            port: 587,
-            username: None,
-            password: None,
-            password_file: None,
-            from: None,
-        }
+        Self { host: None, port: 587, username: None, password: None, password_file: None, from: None }
     }
 }
 

@@ -83,14 +83,7 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::SystemAdmin => &[
-                OrgRead,
-                OrgWrite,
-                StaffRead,
-                StaffWrite,
-                RoleAssign,
-                SystemStatus,
-            ],
+            Role::SystemAdmin => &[OrgRead, OrgWrite, StaffRead, StaffWrite, RoleAssign, SystemStatus],
             Role::SecurityAdmin => &[StaffRead, AccountReset, SessionRevoke, SecurityPolicyRead],
             Role::Auditor => &[AuditRead, AuditVerify],
             Role::HeadOfficeOperator => &[OrgRead, StaffRead],
@@ -101,10 +94,7 @@ impl Role {
 
     /// One of the three duties that must never be held together.
     pub fn is_admin_duty(self) -> bool {
-        matches!(
-            self,
-            Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor
-        )
+        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor)
     }
 
     pub fn name_zh(self) -> &'static str {
@@ -134,19 +124,14 @@ impl Role {
 
 /// The union of the permissions of `roles`.
 pub fn permissions_of(roles: &[Role]) -> BTreeSet<Permission> {
-    roles
-        .iter()
-        .flat_map(|r| r.permissions().iter().copied())
-        .collect()
+    roles.iter().flat_map(|r| r.permissions().iter().copied()).collect()
 }
 
 /// Whether someone holding `roles` must pass a second factor: the admin duties and anyone who may see or take
 /// personal data out.
 pub fn requires_second_factor(roles: &[Role]) -> bool {
     roles.iter().any(|r| r.is_admin_duty())
-        || permissions_of(roles)
-            .iter()
-            .any(|p| matches!(p, Permission::PiiUnmask | Permission::DataExport))
+        || permissions_of(roles).iter().any(|p| matches!(p, Permission::PiiUnmask | Permission::DataExport))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,12 +144,20 @@ pub enum GrantError {
     AlreadyHeld,
 }
 
+impl GrantError {
+    pub fn message_zh(&self) -> String {
+        match self {
+            GrantError::SeparationOfDuties { held, wanted } => {
+                format!("职责分离：{}与{}不能由同一人担任", held.name_zh(), wanted.name_zh())
+            }
+            GrantError::OwnRoles => "任何人都不能更改自己的角色".into(),
+            GrantError::AlreadyHeld => "已拥有该角色".into(),
+        }
+    }
+}
+
 /// Checks granting `wanted` to a person who holds `held`, by `grantor_is_grantee`.
-pub fn check_grant(
-    held: &[Role],
-    wanted: Role,
-    grantor_is_grantee: bool,
-) -> Result<(), GrantError> {
+pub fn check_grant(held: &[Role], wanted: Role, grantor_is_grantee: bool) -> Result<(), GrantError> {
     if grantor_is_grantee {
         return Err(GrantError::OwnRoles);
     }
@@ -192,18 +185,12 @@ mod tests {
                     let pa: BTreeSet<_> = a.permissions().iter().collect();
                     let pb: BTreeSet<_> = b.permissions().iter().collect();
                     // The security admin may look staff up to act on accounts; nothing else is shared.
-                    let shared: Vec<_> = pa
-                        .intersection(&pb)
-                        .filter(|p| ***p != Permission::StaffRead)
-                        .collect();
+                    let shared: Vec<_> = pa.intersection(&pb).filter(|p| ***p != Permission::StaffRead).collect();
                     assert!(shared.is_empty(), "{a} and {b} share {shared:?}");
                 }
             }
         }
-        assert_eq!(
-            Role::Auditor.permissions(),
-            &[Permission::AuditRead, Permission::AuditVerify]
-        );
+        assert_eq!(Role::Auditor.permissions(), &[Permission::AuditRead, Permission::AuditVerify]);
     }
 
     #[test]
@@ -211,17 +198,11 @@ mod tests {
         assert!(check_grant(&[Role::SystemAdmin], Role::BranchManager, false).is_ok());
         assert_eq!(
             check_grant(&[Role::SystemAdmin], Role::Auditor, false),
-            Err(GrantError::SeparationOfDuties {
-                held: Role::SystemAdmin,
-                wanted: Role::Auditor
-            })
+            Err(GrantError::SeparationOfDuties { held: Role::SystemAdmin, wanted: Role::Auditor })
         );
         assert!(check_grant(&[Role::Rm], Role::Auditor, false).is_ok());
         assert_eq!(check_grant(&[], Role::Rm, true), Err(GrantError::OwnRoles));
-        assert_eq!(
-            check_grant(&[Role::Rm], Role::Rm, false),
-            Err(GrantError::AlreadyHeld)
-        );
+        assert_eq!(check_grant(&[Role::Rm], Role::Rm, false), Err(GrantError::AlreadyHeld));
     }
 
     #[test]

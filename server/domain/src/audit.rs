@@ -135,11 +135,7 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self {
-            next_seq: 1,
-            prev_hash: GENESIS_HASH.to_string(),
-            checked: 0,
-        }
+        Self { next_seq: 1, prev_hash: GENESIS_HASH.to_string(), checked: 0 }
     }
 }
 
@@ -147,12 +143,7 @@ impl ChainVerifier {
     /// Checks the next record; on a break returns the sequence number it names and why.
     pub fn check(&mut self, r: &AuditRecord) -> Result<(), (i64, Break)> {
         if r.seq != self.next_seq {
-            return Err((
-                r.seq.min(self.next_seq),
-                Break::Gap {
-                    expected_seq: self.next_seq,
-                },
-            ));
+            return Err((r.seq.min(self.next_seq), Break::Gap { expected_seq: self.next_seq }));
         }
         if r.prev_hash != self.prev_hash {
             return Err((r.seq, Break::Link));
@@ -245,10 +236,7 @@ mod tests {
         assert_eq!(verify(&swapped, head).unwrap_err().0, 2);
 
         let truncated = &c[..4];
-        assert!(matches!(
-            verify(truncated, head).unwrap_err().1,
-            Break::Truncated { .. }
-        ));
+        assert!(matches!(verify(truncated, head).unwrap_err().1, Break::Truncated { .. }));
 
         // Rewriting a record and re-hashing it breaks the link of the next one.
         let mut rehashed = c.clone();

@@ -17,13 +17,8 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 5] = [
-        NodeKind::HeadOffice,
-        NodeKind::Branch,
-        NodeKind::SubBranch,
-        NodeKind::Outlet,
-        NodeKind::Team,
-    ];
+    pub const ALL: [NodeKind; 5] =
+        [NodeKind::HeadOffice, NodeKind::Branch, NodeKind::SubBranch, NodeKind::Outlet, NodeKind::Team];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -85,12 +80,17 @@ pub enum MoveError {
     Root,
 }
 
+impl MoveError {
+    pub fn message_zh(&self) -> String {
+        match self {
+            MoveError::IntoOwnSubtree => "不能把机构移动到它自己或它的下级机构之下".into(),
+            MoveError::Root => "总行（根机构）不能移动".into(),
+        }
+    }
+}
+
 /// Checks a move of the node at `node_path` under the node at `new_parent_path`.
-pub fn check_move(
-    node_path: &str,
-    new_parent_path: &str,
-    node_is_root: bool,
-) -> Result<(), MoveError> {
+pub fn check_move(node_path: &str, new_parent_path: &str, node_is_root: bool) -> Result<(), MoveError> {
     if node_is_root {
         return Err(MoveError::Root);
     }
@@ -102,8 +102,7 @@ pub fn check_move(
 
 /// The path of a descendant after its ancestor moved from `old_prefix` to `new_prefix`.
 pub fn rebase_path(path: &str, old_prefix: &str, new_prefix: &str) -> Option<String> {
-    path.strip_prefix(old_prefix)
-        .map(|rest| format!("{new_prefix}{rest}"))
+    path.strip_prefix(old_prefix).map(|rest| format!("{new_prefix}{rest}"))
 }
 
 #[cfg(test)]

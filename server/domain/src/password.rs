@@ -60,6 +60,19 @@ impl Violation {
             Violation::Reused { history } => format!("the password must differ from the last {history}"),
         }
     }
+
+    pub fn message_zh(&self) -> String {
+        match self {
+            Violation::TooShort { min } => format!("密码至少需要 {min} 个字符"),
+            Violation::TooLong { max } => format!("密码最多 {max} 个字符"),
+            Violation::TooFewClasses { min } => {
+                format!("密码需包含小写字母、大写字母、数字、符号中的至少 {min} 类")
+            }
+            Violation::Common => "该密码属于常见密码，请换一个".into(),
+            Violation::ContainsUsername => "密码不能包含用户名".into(),
+            Violation::Reused { history } => format!("不能与最近 {history} 次使用过的密码相同"),
+        }
+    }
 }
 
 fn builtin_common() -> &'static HashSet<String> {
@@ -81,11 +94,8 @@ pub struct CommonList {
 
 impl CommonList {
     pub fn with_extra(text: &str) -> Self {
-        let extra = text
-            .lines()
-            .map(|l| l.trim().to_lowercase())
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
+        let extra =
+            text.lines().map(|l| l.trim().to_lowercase()).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
         Self { extra }
     }
 
@@ -123,30 +133,18 @@ fn classes(password: &str) -> usize {
 impl PasswordPolicy {
     /// Every rule `password` breaks, for `username`. `reused` says whether it matches one of the last
     /// `history` passwords (checking that needs the hashes, so the caller does it).
-    pub fn check(
-        &self,
-        password: &str,
-        username: &str,
-        common: &CommonList,
-        reused: bool,
-    ) -> Vec<Violation> {
+    pub fn check(&self, password: &str, username: &str, common: &CommonList, reused: bool) -> Vec<Violation> {
         let mut out = Vec::new();
         // Characters, not bytes: a Chinese passphrase is as long as it looks.
         let len = password.chars().count();
         if len < self.min_length {
-            out.push(Violation::TooShort {
-                min: self.min_length,
-            });
+            out.push(Violation::TooShort { min: self.min_length });
         }
         if len > self.max_length {
-            out.push(Violation::TooLong {
-                max: self.max_length,
-            });
+            out.push(Violation::TooLong { max: self.max_length });
         }
         if classes(password) < self.min_classes {
-            out.push(Violation::TooFewClasses {
-                min: self.min_classes,
-            });
+            out.push(Violation::TooFewClasses { min: self.min_classes });
         }
         if self.reject_common && common.contains(password) {
             out.push(Violation::Common);
@@ -158,9 +156,7 @@ impl PasswordPolicy {
             out.push(Violation::ContainsUsername);
         }
         if reused && self.history > 0 {
-            out.push(Violation::Reused {
-                history: self.history,
-            });
+            out.push(Violation::Reused { history: self.history });
         }
         out
     }
@@ -195,10 +191,7 @@ mod tests {
     #[test]
     fn accepts_a_good_password() {
         assert!(check("Lantern-river-42").is_empty());
-        assert!(
-            check(&"Ab1!".repeat(16)).is_empty(),
-            "64 characters must work"
-        );
+        assert!(check(&"Ab1!".repeat(16)).is_empty(), "64 characters must work");
         assert!(check("长江黄河Abc12345").is_empty());
     }
 
@@ -210,8 +203,7 @@ mod tests {
         assert!(check("Password1234!").contains(&Violation::Common));
         assert!(check("Qwertyuiop12").contains(&Violation::Common));
         assert!(check("xx-ZhangSan-2026").contains(&Violation::ContainsUsername));
-        let reused =
-            PasswordPolicy::default().check("Lantern-river-42", "u", &CommonList::default(), true);
+        let reused = PasswordPolicy::default().check("Lantern-river-42", "u", &CommonList::default(), true);
         assert_eq!(reused, vec![Violation::Reused { history: 5 }]);
     }
 

@@ -28,14 +28,7 @@ impl Stage {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Stage::PasswordChange,
-            Stage::TotpEnroll,
-            Stage::Totp,
-            Stage::Full,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        [Stage::PasswordChange, Stage::TotpEnroll, Stage::Totp, Stage::Full].into_iter().find(|st| st.as_str() == s)
     }
 
     /// The stage after the password step: what still stands between the user and a full session.
@@ -64,12 +57,7 @@ pub struct SessionTimeouts {
 }
 
 impl SessionTimeouts {
-    pub fn is_expired(
-        &self,
-        created_at: DateTime<Utc>,
-        last_seen_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> bool {
+    pub fn is_expired(&self, created_at: DateTime<Utc>, last_seen_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         now - last_seen_at >= self.idle || now - created_at >= self.absolute
     }
 }
@@ -85,11 +73,7 @@ pub struct LockoutRule {
 impl LockoutRule {
     /// Given the times of recent failures for one name (including the one just made), whether the name is now
     /// locked and until when.
-    pub fn lock_after(
-        &self,
-        failures: &[DateTime<Utc>],
-        now: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
+    pub fn lock_after(&self, failures: &[DateTime<Utc>], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let recent = failures.iter().filter(|t| now - **t < self.window).count();
         (recent >= self.threshold).then(|| now + self.lock_for)
     }
@@ -110,10 +94,7 @@ mod tests {
 
     #[test]
     fn stages() {
-        assert_eq!(
-            Stage::after_password(true, true, true),
-            Stage::PasswordChange
-        );
+        assert_eq!(Stage::after_password(true, true, true), Stage::PasswordChange);
         assert_eq!(Stage::after_password(false, false, false), Stage::Full);
         assert_eq!(Stage::after_password(false, true, false), Stage::TotpEnroll);
         assert_eq!(Stage::after_password(false, true, true), Stage::Totp);
@@ -122,10 +103,7 @@ mod tests {
 
     #[test]
     fn timeouts() {
-        let to = SessionTimeouts {
-            idle: Duration::minutes(30),
-            absolute: Duration::hours(12),
-        };
+        let to = SessionTimeouts { idle: Duration::minutes(30), absolute: Duration::hours(12) };
         assert!(!to.is_expired(t(0), t(0), t(29)));
         assert!(to.is_expired(t(0), t(0), t(30)));
         assert!(!to.is_expired(t(0), t(700), t(710)));
@@ -134,11 +112,7 @@ mod tests {
 
     #[test]
     fn lockout() {
-        let rule = LockoutRule {
-            threshold: 5,
-            window: Duration::minutes(15),
-            lock_for: Duration::minutes(30),
-        };
+        let rule = LockoutRule { threshold: 5, window: Duration::minutes(15), lock_for: Duration::minutes(30) };
         let four = [t(0), t(1), t(2), t(3)];
         assert_eq!(rule.lock_after(&four, t(4)), None);
         let five = [t(0), t(1), t(2), t(3), t(4)];
@@ -150,9 +124,6 @@ mod tests {
     #[test]
     fn expiry() {
         assert_eq!(password_expires_at(t(0), 0), None);
-        assert_eq!(
-            password_expires_at(t(0), 90),
-            Some(t(0) + Duration::days(90))
-        );
+        assert_eq!(password_expires_at(t(0), 90), Some(t(0) + Duration::days(90)));
     }
 }

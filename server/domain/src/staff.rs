@@ -11,11 +11,7 @@ pub enum StaffStatus {
 }
 
 impl StaffStatus {
-    pub const ALL: [StaffStatus; 3] = [
-        StaffStatus::Active,
-        StaffStatus::Suspended,
-        StaffStatus::Resigned,
-    ];
+    pub const ALL: [StaffStatus; 3] = [StaffStatus::Active, StaffStatus::Suspended, StaffStatus::Resigned];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -29,6 +25,14 @@ impl StaffStatus {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            StaffStatus::Active => "在职",
+            StaffStatus::Suspended => "停用",
+            StaffStatus::Resigned => "离职",
+        }
+    }
+
     /// Whether moving from `self` to `to` is allowed: resignation is final.
     pub fn can_become(self, to: StaffStatus) -> bool {
         !matches!(self, StaffStatus::Resigned) && self != to
@@ -37,27 +41,14 @@ impl StaffStatus {
 
 /// User names that can never log in: built-in names attackers try first (GB/T 22239 8.1.4.1).
 pub fn is_reserved_username(name: &str) -> bool {
-    const RESERVED: &[&str] = &[
-        "admin",
-        "administrator",
-        "root",
-        "sa",
-        "system",
-        "sysadmin",
-        "superuser",
-        "guest",
-        "test",
-        "siyu",
-    ];
+    const RESERVED: &[&str] =
+        &["admin", "administrator", "root", "sa", "system", "sysadmin", "superuser", "guest", "test", "siyu"];
     RESERVED.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// A user name: 3–64 characters of letters, digits, `.`, `_`, `-`.
 pub fn is_valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    (3..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
 }
 
 #[cfg(test)]

@@ -4,11 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "siyu",
-    version,
-    about = "siyu (私域): a bank's private-domain operations platform"
-)]
+#[command(name = "siyu", version, about = "siyu (私域): a bank's private-domain operations platform")]
 pub struct Cli {
     /// A TOML configuration file; environment variables SIYU__SECTION__KEY override it.
     #[arg(long, global = true, value_name = "FILE")]

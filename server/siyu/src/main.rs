@@ -47,8 +47,7 @@ fn open_pool(s: &Settings) -> Result<Pool, Failure> {
 }
 
 fn conn(pool: &Pool) -> Result<siyu_store::PooledConn, Failure> {
-    pool.get()
-        .map_err(|e| Failure(format!("cannot open the database: {e}")))
+    pool.get().map_err(|e| Failure(format!("cannot open the database: {e}")))
 }
 
 fn env_of(s: Settings) -> Result<Env, Failure> {
@@ -61,14 +60,9 @@ fn run_migrations(c: &mut DbConn) -> Result<Vec<String>, Failure> {
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
-        Command::Config {
-            command: ConfigCommand::Check,
-        } => {
+        Command::Config { command: ConfigCommand::Check } => {
             let s = settings(&cli)?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&siyu_config::redacted(&s))?
-            );
+            println!("{}", serde_json::to_string_pretty(&siyu_config::redacted(&s))?);
             eprintln!("configuration is valid");
             Ok(ExitCode::SUCCESS)
         }
@@ -81,25 +75,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!(
                 "applied {} migration(s){}",
                 applied.len(),
-                if applied.is_empty() {
-                    "; the database is up to date"
-                } else {
-                    ""
-                }
+                if applied.is_empty() { "; the database is up to date" } else { "" }
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => serve(settings(&cli)?),
         Command::Admin {
-            command:
-                AdminCommand::Bootstrap {
-                    username,
-                    password_file,
-                    name,
-                    employee_no,
-                    org_code,
-                    org_name,
-                },
+            command: AdminCommand::Bootstrap { username, password_file, name, employee_no, org_code, org_name },
         } => {
             let s = settings(&cli)?;
             let password = std::fs::read_to_string(password_file)
@@ -109,29 +91,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let mut c = conn(&pool)?;
             run_migrations(&mut c)?;
             let env = env_of(s)?;
-            let input = siyu_app::bootstrap::BootstrapInput {
-                username,
-                password,
-                name,
-                employee_no,
-                org_code,
-                org_name,
-            };
+            let input =
+                siyu_app::bootstrap::BootstrapInput { username, password, name, employee_no, org_code, org_name };
             siyu_app::bootstrap::bootstrap(&mut c, &env, input).map_err(describe)?;
             println!("created the system administrator {username}; the password must be changed at the first login");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Admin {
-            command:
-                AdminCommand::Token {
-                    command:
-                        TokenCommand::Create {
-                            username,
-                            days,
-                            name,
-                        },
-                },
-        } => {
+        Command::Admin { command: AdminCommand::Token { command: TokenCommand::Create { username, days, name } } } => {
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
@@ -147,17 +113,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 *days,
             )
             .map_err(describe)?;
-            println!(
-                "token {} for {username}, expires {}",
-                t.info.id,
-                t.info.expires_at.to_rfc3339()
-            );
+            println!("token {} for {username}, expires {}", t.info.id, t.info.expires_at.to_rfc3339());
             println!("{}", t.token);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
@@ -215,11 +175,7 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
         backend,
         metrics: siyu_web::metrics::Metrics::new(),
     });
-    tracing::info!(
-        database = backend.as_str(),
-        version = env!("CARGO_PKG_VERSION"),
-        "starting siyu"
-    );
+    tracing::info!(database = backend.as_str(), version = env!("CARGO_PKG_VERSION"), "starting siyu");
     actix_web::rt::System::new().block_on(siyu_web::serve(state))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -22,18 +22,11 @@ fn siyu(db: &TestDb, dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 struct Server(Child);
@@ -68,26 +61,17 @@ fn wait_ready(agent: &ureq::Agent, url: &str) {
                 return;
             }
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{url} never became ready"
-        );
+        assert!(start.elapsed() < Duration::from_secs(30), "{url} never became ready");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 #[test]
 fn version_and_usage() {
-    let o = Command::new(env!("CARGO_BIN_EXE_siyu"))
-        .arg("--version")
-        .output()
-        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_siyu")).arg("--version").output().unwrap();
     assert!(o.status.success());
     assert!(text(&o).0.starts_with("siyu "));
-    let o = Command::new(env!("CARGO_BIN_EXE_siyu"))
-        .arg("frobnicate")
-        .output()
-        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_siyu")).arg("frobnicate").output().unwrap();
     assert!(!o.status.success());
 }
 
@@ -97,18 +81,12 @@ fn config_check_redacts_and_names_bad_keys() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_siyu"))
         .args(["config", "check"])
-        .env(
-            "SIYU__DATABASE__URL",
-            "postgres://siyu:hunter2@db.bank.local/siyu",
-        )
+        .env("SIYU__DATABASE__URL", "postgres://siyu:hunter2@db.bank.local/siyu")
         .output()
         .unwrap();
     let (out, _) = text(&o);
     assert!(o.status.success());
-    assert!(
-        out.contains("<redacted>") && !out.contains("hunter2"),
-        "{out}"
-    );
+    assert!(out.contains("<redacted>") && !out.contains("hunter2"), "{out}");
     let o = Command::new(env!("CARGO_BIN_EXE_siyu"))
         .args(["config", "check"])
         .env("SIYU__AUTH__LOCKOUT_THRESHOLD", "lots")
@@ -120,11 +98,7 @@ fn config_check_redacts_and_names_bad_keys() {
     assert!(err.contains("auth.lockout_threshold"), "{err}");
     let toml = dir.path().join("siyu.toml");
     std::fs::write(&toml, "[server]\nbind = \"127.0.0.1:9999\"\n").unwrap();
-    let o = siyu(
-        &db,
-        dir.path(),
-        &["--config", toml.to_str().unwrap(), "config", "check"],
-    );
+    let o = siyu(&db, dir.path(), &["--config", toml.to_str().unwrap(), "config", "check"]);
     assert!(text(&o).0.contains("127.0.0.1:9999"));
 }
 
@@ -137,84 +111,33 @@ fn bootstrap_token_and_audit_verify() {
     let o = siyu(
         &db,
         dir.path(),
-        &[
-            "admin",
-            "bootstrap",
-            "--username",
-            "sysadmin1",
-            "--password-file",
-            pw.to_str().unwrap(),
-        ],
+        &["admin", "bootstrap", "--username", "sysadmin1", "--password-file", pw.to_str().unwrap()],
     );
     assert!(!o.status.success());
-    assert!(
-        text(&o).1.contains("policy"),
-        "a weak bootstrap password is refused: {}",
-        text(&o).1
-    );
+    assert!(text(&o).1.contains("policy"), "a weak bootstrap password is refused: {}", text(&o).1);
     std::fs::write(&pw, format!("{GOOD}\n")).unwrap();
-    let o = siyu(
-        &db,
-        dir.path(),
-        &[
-            "admin",
-            "bootstrap",
-            "--username",
-            "admin",
-            "--password-file",
-            pw.to_str().unwrap(),
-        ],
-    );
+    let o =
+        siyu(&db, dir.path(), &["admin", "bootstrap", "--username", "admin", "--password-file", pw.to_str().unwrap()]);
     assert!(!o.status.success(), "built-in names cannot log in");
     let o = siyu(
         &db,
         dir.path(),
-        &[
-            "admin",
-            "bootstrap",
-            "--username",
-            "sysadmin1",
-            "--password-file",
-            pw.to_str().unwrap(),
-        ],
+        &["admin", "bootstrap", "--username", "sysadmin1", "--password-file", pw.to_str().unwrap()],
     );
     assert!(o.status.success(), "{:?}", text(&o));
     let o = siyu(
         &db,
         dir.path(),
-        &[
-            "admin",
-            "bootstrap",
-            "--username",
-            "sysadmin2",
-            "--password-file",
-            pw.to_str().unwrap(),
-        ],
+        &["admin", "bootstrap", "--username", "sysadmin2", "--password-file", pw.to_str().unwrap()],
     );
     assert!(!o.status.success(), "bootstrap runs once");
     assert!(text(&o).1.contains("already exists"));
 
-    let o = siyu(
-        &db,
-        dir.path(),
-        &[
-            "admin",
-            "token",
-            "create",
-            "--username",
-            "sysadmin1",
-            "--days",
-            "7",
-        ],
-    );
+    let o = siyu(&db, dir.path(), &["admin", "token", "create", "--username", "sysadmin1", "--days", "7"]);
     assert!(o.status.success(), "{:?}", text(&o));
     let token = text(&o).0.lines().last().unwrap().to_string();
     assert!(token.starts_with("siyu_"));
-    let o = siyu(
-        &db,
-        dir.path(),
-        &["admin", "token", "create", "--username", "nobody"],
-    );
+    let o = siyu(&db, dir.path(), &["admin", "token", "create", "--username", "nobody"]);
     assert!(!o.status.success());
 
     let o = siyu(&db, dir.path(), &["audit", "verify"]);
@@ -240,10 +163,7 @@ fn bootstrap_token_and_audit_verify() {
         .post(&format!("http://127.0.0.1:{port}/api/v1/auth/login"))
         .send_json(serde_json::json!({"username": "sysadmin1", "password": GOOD}))
         .unwrap();
-    assert_eq!(
-        r.into_json::<serde_json::Value>().unwrap()["stage"],
-        "password_change"
-    );
+    assert_eq!(r.into_json::<serde_json::Value>().unwrap()["stage"], "password_change");
 }
 
 #[test]
@@ -255,36 +175,20 @@ fn audit_verify_names_a_tampered_record() {
     assert!(siyu(
         &db,
         dir.path(),
-        &[
-            "admin",
-            "bootstrap",
-            "--username",
-            "sysadmin1",
-            "--password-file",
-            pw.to_str().unwrap()
-        ]
+        &["admin", "bootstrap", "--username", "sysadmin1", "--password-file", pw.to_str().unwrap()]
     )
     .status
     .success());
     for _ in 0..3 {
-        assert!(siyu(
-            &db,
-            dir.path(),
-            &["admin", "token", "create", "--username", "sysadmin1"]
-        )
-        .status
-        .success());
+        assert!(siyu(&db, dir.path(), &["admin", "token", "create", "--username", "sysadmin1"]).status.success());
     }
-    let mut conn =
-        siyu_store::conn::establish(&siyu_store::conn::Target::parse(&db.url).unwrap()).unwrap();
+    let mut conn = siyu_store::conn::establish(&siyu_store::conn::Target::parse(&db.url).unwrap()).unwrap();
     let drop_guard = match &conn {
         siyu_store::DbConn::Sqlite(_) => "DROP TRIGGER audit_log_no_update",
         siyu_store::DbConn::Postgres(_) => "DROP TRIGGER audit_log_no_change ON audit_log",
     };
     diesel::sql_query(drop_guard).execute(&mut conn).unwrap();
-    diesel::sql_query("UPDATE audit_log SET target_id = 'forged' WHERE seq = 4")
-        .execute(&mut conn)
-        .unwrap();
+    diesel::sql_query("UPDATE audit_log SET target_id = 'forged' WHERE seq = 4").execute(&mut conn).unwrap();
     let o = siyu(&db, dir.path(), &["audit", "verify"]);
     assert!(!o.status.success());
     let (_, err) = text(&o);
@@ -303,12 +207,7 @@ fn migrate_then_serve_reports_ready() {
     // Without migrations at start, an empty database is not ready.
     let empty = testing::empty();
     let port = free_port();
-    let mut server = serve(
-        &empty,
-        dir.path(),
-        port,
-        &[("SIYU__DATABASE__MIGRATE_ON_START", "false".into())],
-    );
+    let mut server = serve(&empty, dir.path(), port, &[("SIYU__DATABASE__MIGRATE_ON_START", "false".into())]);
     let agent = ureq::AgentBuilder::new().build();
     let url = format!("http://127.0.0.1:{port}/readyz");
     let start = Instant::now();
@@ -316,22 +215,14 @@ fn migrate_then_serve_reports_ready() {
         match agent.get(&url).call() {
             Ok(r) => break r.status(),
             Err(ureq::Error::Status(s, _)) => break s,
-            Err(_) if start.elapsed() < Duration::from_secs(30) => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
+            Err(_) if start.elapsed() < Duration::from_secs(30) => std::thread::sleep(Duration::from_millis(100)),
             Err(e) => panic!("{e}"),
         }
     };
     assert_eq!(status, 503);
     let _ = server.0.kill();
     let mut out = String::new();
-    server
-        .0
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    server.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(out.contains("migrations are pending"), "{out}");
 }
 
@@ -340,36 +231,18 @@ fn production_logs_are_json_lines_with_the_request_id() {
     let db = testing::fresh();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut server = serve(
-        &db,
-        dir.path(),
-        port,
-        &[("SIYU__MODE", "production".into())],
-    );
+    let mut server = serve(&db, dir.path(), port, &[("SIYU__MODE", "production".into())]);
     let agent = ureq::AgentBuilder::new().build();
     wait_ready(&agent, &format!("http://127.0.0.1:{port}/readyz"));
-    let _ = agent
-        .get(&format!("http://127.0.0.1:{port}/healthz"))
-        .set("X-Request-Id", "probe-42")
-        .call();
+    let _ = agent.get(&format!("http://127.0.0.1:{port}/healthz")).set("X-Request-Id", "probe-42").call();
     std::thread::sleep(Duration::from_millis(300));
     let _ = server.0.kill();
     let mut out = String::new();
-    server
-        .0
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
-        .collect();
+    server.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let lines: Vec<serde_json::Value> =
+        out.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"))).collect();
     assert!(!lines.is_empty());
-    let handled = lines
-        .iter()
-        .find(|l| l["message"] == "handled" && l["span"]["request_id"] == "probe-42");
+    let handled = lines.iter().find(|l| l["message"] == "handled" && l["span"]["request_id"] == "probe-42");
     assert!(handled.is_some(), "{out}");
 }
 
@@ -400,38 +273,19 @@ fn serves_tls_1_2_and_1_3_only_with_hsts() {
             .unwrap()
             .with_root_certificates(roots.clone())
             .with_no_client_auth();
-        ureq::AgentBuilder::new()
-            .tls_config(std::sync::Arc::new(cfg))
-            .build()
+        ureq::AgentBuilder::new().tls_config(std::sync::Arc::new(cfg)).build()
     };
     let url = format!("https://localhost:{port}/healthz");
     let tls13 = client(&[&rustls::version::TLS13]);
     wait_ready(&tls13, &url);
     let r = tls13.get(&url).call().unwrap();
-    assert_eq!(
-        r.header("strict-transport-security"),
-        Some("max-age=31536000; includeSubDomains")
-    );
-    assert_eq!(
-        client(&[&rustls::version::TLS12])
-            .get(&url)
-            .call()
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(r.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+    assert_eq!(client(&[&rustls::version::TLS12]).get(&url).call().unwrap().status(), 200);
     let r = tls13
         .post(&format!("https://localhost:{port}/api/v1/auth/login"))
         .send_json(serde_json::json!({"username": "x.y.z", "password": "Whatever-123!"}));
-    let Err(ureq::Error::Status(401, _)) = r else {
-        panic!("login over TLS answers 401")
-    };
+    let Err(ureq::Error::Status(401, _)) = r else { panic!("login over TLS answers 401") };
     // Plain HTTP to the TLS port gets nothing useful.
-    let plain = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(5))
-        .build();
-    assert!(plain
-        .get(&format!("http://localhost:{port}/healthz"))
-        .call()
-        .is_err());
+    let plain = ureq::AgentBuilder::new().timeout(Duration::from_secs(5)).build();
+    assert!(plain.get(&format!("http://localhost:{port}/healthz")).call().is_err());
 }

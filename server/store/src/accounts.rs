@@ -83,35 +83,23 @@ pub fn insert(
         last_login_at: None,
         created_at: to_db(now),
     };
-    diesel::insert_into(accounts::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(accounts::table).values(&row).execute(conn)?;
     add_history(conn, staff_id, password_hash, now)
 }
 
 pub fn by_username(conn: &mut DbConn, username: &str) -> Result<Option<Account>> {
-    let row: Option<Row> = accounts::table
-        .filter(accounts::username.eq(username))
-        .select(Row::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<Row> =
+        accounts::table.filter(accounts::username.eq(username)).select(Row::as_select()).first(conn).optional()?;
     Ok(row.map(Into::into))
 }
 
 pub fn by_staff(conn: &mut DbConn, staff_id: &str) -> Result<Option<Account>> {
-    let row: Option<Row> = accounts::table
-        .find(staff_id)
-        .select(Row::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<Row> = accounts::table.find(staff_id).select(Row::as_select()).first(conn).optional()?;
     Ok(row.map(Into::into))
 }
 
 pub fn any_with_role(conn: &mut DbConn, role: Role) -> Result<bool> {
-    let n: i64 = role_assignments::table
-        .filter(role_assignments::role.eq(role.code()))
-        .count()
-        .get_result(conn)?;
+    let n: i64 = role_assignments::table.filter(role_assignments::role.eq(role.code())).count().get_result(conn)?;
     Ok(n > 0)
 }
 
@@ -139,9 +127,7 @@ pub fn set_password(
 /// Replaces the stored hash with a stronger one of the same password (parameters upgraded at login); no
 /// history entry, since the password did not change.
 pub fn upgrade_hash(conn: &mut DbConn, staff_id: &str, hash: &str) -> Result<()> {
-    diesel::update(accounts::table.find(staff_id))
-        .set(accounts::password_hash.eq(hash))
-        .execute(conn)?;
+    diesel::update(accounts::table.find(staff_id)).set(accounts::password_hash.eq(hash)).execute(conn)?;
     Ok(())
 }
 
@@ -161,10 +147,7 @@ fn add_history(conn: &mut DbConn, staff_id: &str, hash: &str, now: DateTime<Utc>
 pub fn recent_hashes(conn: &mut DbConn, staff_id: &str, n: usize) -> Result<Vec<String>> {
     Ok(password_history::table
         .filter(password_history::staff_id.eq(staff_id))
-        .order((
-            password_history::created_at.desc(),
-            password_history::id.desc(),
-        ))
+        .order((password_history::created_at.desc(), password_history::id.desc()))
         .limit(n as i64)
         .select(password_history::password_hash)
         .load(conn)?)
@@ -183,9 +166,7 @@ pub fn set_totp(conn: &mut DbConn, staff_id: &str, secret: Option<&str>) -> Resu
 }
 
 pub fn confirm_totp(conn: &mut DbConn, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
-    diesel::update(accounts::table.find(staff_id))
-        .set(accounts::totp_confirmed_at.eq(to_db(now)))
-        .execute(conn)?;
+    diesel::update(accounts::table.find(staff_id)).set(accounts::totp_confirmed_at.eq(to_db(now))).execute(conn)?;
     Ok(())
 }
 
@@ -193,11 +174,7 @@ pub fn confirm_totp(conn: &mut DbConn, staff_id: &str, now: DateTime<Utc>) -> Re
 /// a code of that step or a later one was already used.
 pub fn use_totp_step(conn: &mut DbConn, staff_id: &str, step: i64) -> Result<bool> {
     let n = diesel::update(
-        accounts::table.find(staff_id).filter(
-            accounts::totp_last_step
-                .is_null()
-                .or(accounts::totp_last_step.lt(step)),
-        ),
+        accounts::table.find(staff_id).filter(accounts::totp_last_step.is_null().or(accounts::totp_last_step.lt(step))),
     )
     .set(accounts::totp_last_step.eq(step))
     .execute(conn)?;
@@ -205,9 +182,7 @@ pub fn use_totp_step(conn: &mut DbConn, staff_id: &str, step: i64) -> Result<boo
 }
 
 pub fn touch_login(conn: &mut DbConn, staff_id: &str, now: DateTime<Utc>) -> Result<()> {
-    diesel::update(accounts::table.find(staff_id))
-        .set(accounts::last_login_at.eq(to_db(now)))
-        .execute(conn)?;
+    diesel::update(accounts::table.find(staff_id)).set(accounts::last_login_at.eq(to_db(now))).execute(conn)?;
     Ok(())
 }
 
@@ -221,13 +196,7 @@ pub fn roles(conn: &mut DbConn, staff_id: &str) -> Result<Vec<Role>> {
     Ok(codes.iter().filter_map(|c| Role::parse(c)).collect())
 }
 
-pub fn grant(
-    conn: &mut DbConn,
-    staff_id: &str,
-    role: Role,
-    by: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub fn grant(conn: &mut DbConn, staff_id: &str, role: Role, by: Option<&str>, now: DateTime<Utc>) -> Result<()> {
     diesel::insert_into(role_assignments::table)
         .values((
             role_assignments::staff_id.eq(staff_id),

@@ -48,12 +48,7 @@ impl AuditEvent {
         }
     }
 
-    pub fn failure(
-        action: &str,
-        target_type: &str,
-        target_id: impl ToString,
-        error_code: &str,
-    ) -> Self {
+    pub fn failure(action: &str, target_type: &str, target_id: impl ToString, error_code: &str) -> Self {
         Self {
             outcome: Outcome::Failure,
             error_code: error_code.into(),
@@ -120,21 +115,10 @@ impl Row {
 }
 
 /// Appends one record. Must run inside `tx::write_tx`, which holds the head's lock.
-pub fn append(
-    conn: &mut DbConn,
-    ctx: &AuditContext,
-    ev: &AuditEvent,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .find(1i64)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    let detail = if ev.detail.is_null() {
-        "{}".to_string()
-    } else {
-        ev.detail.to_string()
-    };
+pub fn append(conn: &mut DbConn, ctx: &AuditContext, ev: &AuditEvent, now: DateTime<Utc>) -> Result<i64> {
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.find(1i64).select((audit_head::seq, audit_head::hash)).first(conn)?;
+    let detail = if ev.detail.is_null() { "{}".to_string() } else { ev.detail.to_string() };
     let mut r = AuditRecord {
         seq: head_seq + 1,
         event_id: EventId::new().to_string(),
@@ -178,9 +162,7 @@ pub fn append(
         prev_hash: r.prev_hash,
         hash: r.hash.clone(),
     };
-    diesel::insert_into(audit_log::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(audit_log::table).values(&row).execute(conn)?;
     diesel::update(audit_head::table.find(1i64))
         .set((audit_head::seq.eq(row.seq), audit_head::hash.eq(&r.hash)))
         .execute(conn)?;
@@ -204,21 +186,13 @@ fn filtered(f: &AuditFilter) -> audit_log::BoxedQuery<'static, crate::conn::Mult
     if let Some(a) = &f.action {
         // A prefix such as `auth.` selects a family of actions.
         q = if a.ends_with('.') {
-            q.filter(
-                audit_log::action
-                    .like(format!("{}%", crate::page::escape_like(a)))
-                    .escape('\\'),
-            )
+            q.filter(audit_log::action.like(format!("{}%", crate::page::escape_like(a))).escape('\\'))
         } else {
             q.filter(audit_log::action.eq(a.clone()))
         };
     }
     if let Some(a) = &f.actor {
-        q = q.filter(
-            audit_log::actor_id
-                .eq(a.clone())
-                .or(audit_log::actor_name.eq(a.clone())),
-        );
+        q = q.filter(audit_log::actor_id.eq(a.clone()).or(audit_log::actor_name.eq(a.clone())));
     }
     if let Some(o) = f.outcome {
         q = q.filter(audit_log::outcome.eq(o.as_str()));
@@ -251,10 +225,7 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter, page: Page) -> Result<Paged<Audi
 }
 
 pub fn get(conn: &mut DbConn, seq: i64) -> Result<AuditRecord> {
-    let row: Row = audit_log::table
-        .find(seq)
-        .select(Row::as_select())
-        .first(conn)?;
+    let row: Row = audit_log::table.find(seq).select(Row::as_select()).first(conn)?;
     Ok(row.into_record())
 }
 
@@ -269,13 +240,12 @@ pub struct VerifyReport {
 
 /// Walks the whole chain page by page, as far as the head recorded when the walk began.
 pub fn verify(conn: &mut DbConn, page_size: i64) -> Result<VerifyReport> {
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .find(1i64)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::NotFound => StoreError::Corrupt("the audit head is missing".into()),
-            other => other,
+    let (head_seq, head_hash): (i64, String) =
+        audit_head::table.find(1i64).select((audit_head::seq, audit_head::hash)).first(conn).map_err(|e| {
+            match StoreError::from(e) {
+                StoreError::NotFound => StoreError::Corrupt("the audit head is missing".into()),
+                other => other,
+            }
         })?;
     let mut v = ChainVerifier::default();
     let mut after = 0i64;
@@ -309,18 +279,10 @@ pub fn verify(conn: &mut DbConn, page_size: i64) -> Result<VerifyReport> {
         }
     }
     match v.finish(head_seq, &head_hash) {
-        Ok(n) => Ok(VerifyReport {
-            ok: true,
-            checked: n,
-            first_broken_seq: None,
-            reason: None,
-        }),
-        Err((seq, why)) => Ok(VerifyReport {
-            ok: false,
-            checked,
-            first_broken_seq: Some(seq),
-            reason: Some(why.describe()),
-        }),
+        Ok(n) => Ok(VerifyReport { ok: true, checked: n, first_broken_seq: None, reason: None }),
+        Err((seq, why)) => {
+            Ok(VerifyReport { ok: false, checked, first_broken_seq: Some(seq), reason: Some(why.describe()) })
+        }
     }
 }
 
@@ -332,8 +294,7 @@ pub fn daily_counts(conn: &mut DbConn, since: DateTime<Utc>) -> Result<Vec<(Stri
         .load(conn)?;
     let mut map = std::collections::BTreeMap::<(String, String), i64>::new();
     for (at, outcome) in rows {
-        *map.entry((at.format("%Y-%m-%d").to_string(), outcome))
-            .or_default() += 1;
+        *map.entry((at.format("%Y-%m-%d").to_string(), outcome)).or_default() += 1;
     }
     Ok(map.into_iter().map(|((d, o), n)| (d, o, n)).collect())
 }

@@ -73,8 +73,7 @@ impl Target {
 /// SQLite settings applied to every new connection: WAL so readers never block the writer, a busy timeout so
 /// writers queue instead of failing, foreign keys on, and freed pages overwritten so deleted data does not linger.
 /// The busy timeout comes first so that even switching to WAL waits for a concurrent opener.
-const SQLITE_INIT: &str =
-    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+const SQLITE_INIT: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                            PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
 
 /// An r2d2 manager that opens the backend the URL names (diesel's derived `establish` would try each backend in
@@ -104,8 +103,7 @@ pub fn establish(target: &Target) -> Result<DbConn, ConnectError> {
     match target {
         Target::Sqlite(path) => {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| ConnectError::Directory(dir.display().to_string(), e))?;
+                std::fs::create_dir_all(dir).map_err(|e| ConnectError::Directory(dir.display().to_string(), e))?;
             }
             let mut c = SqliteConnection::establish(&path.to_string_lossy())?;
             c.batch_execute(SQLITE_INIT)?;
@@ -158,18 +156,9 @@ mod tests {
 
     #[test]
     fn parses_urls() {
-        assert_eq!(
-            Target::parse("sqlite:///abs/siyu.db"),
-            Ok(Target::Sqlite("/abs/siyu.db".into()))
-        );
-        assert_eq!(
-            Target::parse("sqlite://rel.db"),
-            Ok(Target::Sqlite("rel.db".into()))
-        );
-        assert_eq!(
-            Target::parse("postgres://u@h/d").unwrap().backend(),
-            Backend::Postgres
-        );
+        assert_eq!(Target::parse("sqlite:///abs/siyu.db"), Ok(Target::Sqlite("/abs/siyu.db".into())));
+        assert_eq!(Target::parse("sqlite://rel.db"), Ok(Target::Sqlite("rel.db".into())));
+        assert_eq!(Target::parse("postgres://u@h/d").unwrap().backend(), Backend::Postgres);
         assert!(Target::parse("sqlite://").is_err());
         assert!(Target::parse("mysql://x").is_err());
     }

@@ -9,10 +9,7 @@ pub enum StoreError {
     /// The object exists but lies outside the caller's org scope. Callers answer it exactly like `NotFound`;
     /// it is distinct only so the refusal can be audited.
     #[error("not found")]
-    OutOfScope {
-        target_type: &'static str,
-        target_id: String,
-    },
+    OutOfScope { target_type: &'static str, target_id: String },
     /// A unique value is taken; names the column (`staff.employee_no`), never the value.
     #[error("{0} already exists")]
     Conflict(String),
@@ -30,11 +27,7 @@ impl From<DieselError> for StoreError {
         match e {
             DieselError::NotFound => StoreError::NotFound,
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                StoreError::Conflict(unique_column(
-                    info.message(),
-                    info.table_name(),
-                    info.constraint_name(),
-                ))
+                StoreError::Conflict(unique_column(info.message(), info.table_name(), info.constraint_name()))
             }
             other => StoreError::Db(other),
         }
@@ -56,11 +49,7 @@ fn unique_column(message: &str, table: Option<&str>, constraint: Option<&str>) -
     match (table, constraint) {
         (Some(t), Some(c)) => {
             let col = c.strip_prefix(&format!("{t}_")).unwrap_or(c);
-            let col = if col == "pkey" {
-                "id"
-            } else {
-                col.strip_suffix("_key").unwrap_or(col)
-            };
+            let col = if col == "pkey" { "id" } else { col.strip_suffix("_key").unwrap_or(col) };
             format!("{t}.{col}")
         }
         _ => "value".into(),
@@ -75,21 +64,8 @@ mod tests {
 
     #[test]
     fn names_the_column() {
-        assert_eq!(
-            unique_column("UNIQUE constraint failed: staff.employee_no", None, None),
-            "staff.employee_no"
-        );
-        assert_eq!(
-            unique_column(
-                "duplicate key",
-                Some("staff"),
-                Some("staff_employee_no_key")
-            ),
-            "staff.employee_no"
-        );
-        assert_eq!(
-            unique_column("duplicate key", Some("org_nodes"), Some("org_nodes_pkey")),
-            "org_nodes.id"
-        );
+        assert_eq!(unique_column("UNIQUE constraint failed: staff.employee_no", None, None), "staff.employee_no");
+        assert_eq!(unique_column("duplicate key", Some("staff"), Some("staff_employee_no_key")), "staff.employee_no");
+        assert_eq!(unique_column("duplicate key", Some("org_nodes"), Some("org_nodes_pkey")), "org_nodes.id");
     }
 }

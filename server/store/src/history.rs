@@ -40,13 +40,7 @@ pub struct Change<'a> {
     pub by: Option<&'a str>,
 }
 
-pub fn record(
-    conn: &mut DbConn,
-    subject: Subject,
-    id: &str,
-    change: Change<'_>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub fn record(conn: &mut DbConn, subject: Subject, id: &str, change: Change<'_>, now: DateTime<Utc>) -> Result<()> {
     diesel::insert_into(change_history::table)
         .values((
             change_history::id.eq(uuid::Uuid::now_v7().to_string()),
@@ -62,13 +56,7 @@ pub fn record(
     Ok(())
 }
 
-type Row = (
-    NaiveDateTime,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+type Row = (NaiveDateTime, String, Option<String>, Option<String>, Option<String>);
 
 /// The subject's history, oldest first.
 pub fn list(conn: &mut DbConn, subject: Subject, id: &str) -> Result<Vec<HistoryEntry>> {
@@ -86,12 +74,6 @@ pub fn list(conn: &mut DbConn, subject: Subject, id: &str) -> Result<Vec<History
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(at, action, from, to, by)| HistoryEntry {
-            at: from_db(at),
-            action,
-            from,
-            to,
-            by,
-        })
+        .map(|(at, action, from, to, by)| HistoryEntry { at: from_db(at), action, from, to, by })
         .collect())
 }

@@ -7,12 +7,7 @@ use crate::time::{from_db, to_db};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-pub fn record_failure(
-    conn: &mut DbConn,
-    username: &str,
-    addr: &str,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub fn record_failure(conn: &mut DbConn, username: &str, addr: &str, now: DateTime<Utc>) -> Result<()> {
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::id.eq(uuid::Uuid::now_v7().to_string()),
@@ -39,12 +34,7 @@ pub fn recent_failures(
     Ok(rows.into_iter().map(from_db).collect())
 }
 
-pub fn recent_failures_from(
-    conn: &mut DbConn,
-    addr: &str,
-    window: Duration,
-    now: DateTime<Utc>,
-) -> Result<i64> {
+pub fn recent_failures_from(conn: &mut DbConn, addr: &str, window: Duration, now: DateTime<Utc>) -> Result<i64> {
     Ok(login_failures::table
         .filter(login_failures::client_addr.eq(addr))
         .filter(login_failures::at.gt(to_db(now - window)))
@@ -54,21 +44,13 @@ pub fn recent_failures_from(
 
 /// Clears the failures of a name after a successful login, so "consecutive" failures start again.
 pub fn clear_failures(conn: &mut DbConn, username: &str) -> Result<()> {
-    diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
-        .execute(conn)?;
+    diesel::delete(login_failures::table.filter(login_failures::username.eq(username))).execute(conn)?;
     Ok(())
 }
 
-pub fn locked_until(
-    conn: &mut DbConn,
-    username: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>> {
-    let until: Option<NaiveDateTime> = login_locks::table
-        .find(username)
-        .select(login_locks::locked_until)
-        .first(conn)
-        .optional()?;
+pub fn locked_until(conn: &mut DbConn, username: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    let until: Option<NaiveDateTime> =
+        login_locks::table.find(username).select(login_locks::locked_until).first(conn).optional()?;
     Ok(until.map(from_db).filter(|u| *u > now))
 }
 
@@ -77,10 +59,7 @@ pub fn lock(conn: &mut DbConn, username: &str, until: DateTime<Utc>) -> Result<(
     // transaction.
     diesel::delete(login_locks::table.find(username)).execute(conn)?;
     diesel::insert_into(login_locks::table)
-        .values((
-            login_locks::username.eq(username),
-            login_locks::locked_until.eq(to_db(until)),
-        ))
+        .values((login_locks::username.eq(username), login_locks::locked_until.eq(to_db(until))))
         .execute(conn)?;
     Ok(())
 }

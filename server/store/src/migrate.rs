@@ -27,15 +27,8 @@ pub fn run_pending(conn: &mut DbConn) -> Result<Vec<String>, BoxError> {
 pub fn status(conn: &mut DbConn) -> Result<MigrationStatus, BoxError> {
     let (applied, pending) = match conn {
         DbConn::Sqlite(c) => (c.applied_migrations()?, c.pending_migrations(SQLITE)?.len()),
-        DbConn::Postgres(c) => (
-            c.applied_migrations()?,
-            c.pending_migrations(POSTGRES)?.len(),
-        ),
+        DbConn::Postgres(c) => (c.applied_migrations()?, c.pending_migrations(POSTGRES)?.len()),
     };
     let latest = applied.iter().max().map(|v| v.to_string());
-    Ok(MigrationStatus {
-        applied: applied.len(),
-        pending,
-        latest,
-    })
+    Ok(MigrationStatus { applied: applied.len(), pending, latest })
 }

@@ -76,17 +76,12 @@ pub fn insert(conn: &mut DbConn, n: NewNode<'_>, now: DateTime<Utc>) -> Result<O
         created_at: to_db(now),
         updated_at: to_db(now),
     };
-    diesel::insert_into(org_nodes::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(org_nodes::table).values(&row).execute(conn)?;
     Ok(row.into())
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> Result<OrgNode> {
-    let row: Row = org_nodes::table
-        .find(id)
-        .select(Row::as_select())
-        .first(conn)?;
+    let row: Row = org_nodes::table.find(id).select(Row::as_select()).first(conn)?;
     Ok(row.into())
 }
 
@@ -96,30 +91,20 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<OrgNod
     if scope.contains(&node.path) {
         Ok(node)
     } else {
-        Err(StoreError::OutOfScope {
-            target_type: "org_node",
-            target_id: node.id,
-        })
+        Err(StoreError::OutOfScope { target_type: "org_node", target_id: node.id })
     }
 }
 
 pub fn root(conn: &mut DbConn) -> Result<Option<OrgNode>> {
-    let row: Option<Row> = org_nodes::table
-        .filter(org_nodes::parent_id.is_null())
-        .select(Row::as_select())
-        .first(conn)
-        .optional()?;
+    let row: Option<Row> =
+        org_nodes::table.filter(org_nodes::parent_id.is_null()).select(Row::as_select()).first(conn).optional()?;
     Ok(row.map(Into::into))
 }
 
 /// Every node of the subtree, parents before children.
 pub fn list_subtree(conn: &mut DbConn, scope: &Scope) -> Result<Vec<OrgNode>> {
     let rows: Vec<Row> = org_nodes::table
-        .filter(
-            org_nodes::path
-                .like(format!("{}%", crate::page::escape_like(scope.prefix())))
-                .escape('\\'),
-        )
+        .filter(org_nodes::path.like(format!("{}%", crate::page::escape_like(scope.prefix()))).escape('\\'))
         .order((org_nodes::depth.asc(), org_nodes::code.asc()))
         .select(Row::as_select())
         .load(conn)?;
@@ -128,10 +113,7 @@ pub fn list_subtree(conn: &mut DbConn, scope: &Scope) -> Result<Vec<OrgNode>> {
 
 pub fn rename(conn: &mut DbConn, id: &str, name: &str, now: DateTime<Utc>) -> Result<()> {
     let n = diesel::update(org_nodes::table.find(id))
-        .set((
-            org_nodes::name.eq(name),
-            org_nodes::updated_at.eq(to_db(now)),
-        ))
+        .set((org_nodes::name.eq(name), org_nodes::updated_at.eq(to_db(now))))
         .execute(conn)?;
     if n == 0 {
         return Err(StoreError::NotFound);
@@ -140,23 +122,11 @@ pub fn rename(conn: &mut DbConn, id: &str, name: &str, now: DateTime<Utc>) -> Re
 }
 
 /// Moves `node` under `new_parent`, rewriting the paths of its whole subtree.
-pub fn move_node(
-    conn: &mut DbConn,
-    node: &OrgNode,
-    new_parent: &OrgNode,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let node_id: OrgNodeId = node
-        .id
-        .parse()
-        .map_err(|_| StoreError::Corrupt("org node id".into()))?;
+pub fn move_node(conn: &mut DbConn, node: &OrgNode, new_parent: &OrgNode, now: DateTime<Utc>) -> Result<()> {
+    let node_id: OrgNodeId = node.id.parse().map_err(|_| StoreError::Corrupt("org node id".into()))?;
     let new_path = org::child_path(&new_parent.path, node_id);
     let subtree: Vec<(String, String)> = org_nodes::table
-        .filter(
-            org_nodes::path
-                .like(format!("{}%", crate::page::escape_like(&node.path)))
-                .escape('\\'),
-        )
+        .filter(org_nodes::path.like(format!("{}%", crate::page::escape_like(&node.path))).escape('\\'))
         .select((org_nodes::id, org_nodes::path))
         .load(conn)?;
     for (id, path) in subtree {
@@ -170,8 +140,6 @@ pub fn move_node(
             ))
             .execute(conn)?;
     }
-    diesel::update(org_nodes::table.find(&node.id))
-        .set(org_nodes::parent_id.eq(&new_parent.id))
-        .execute(conn)?;
+    diesel::update(org_nodes::table.find(&node.id)).set(org_nodes::parent_id.eq(&new_parent.id)).execute(conn)?;
     Ok(())
 }

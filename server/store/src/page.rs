@@ -11,10 +11,7 @@ impl Page {
 
     /// A page, clamped to sane bounds: page ≥ 1, 1 ≤ size ≤ 200.
     pub fn new(page: Option<i64>, page_size: Option<i64>) -> Self {
-        Self {
-            page: page.unwrap_or(1).max(1),
-            page_size: page_size.unwrap_or(20).clamp(1, Self::MAX_SIZE),
-        }
+        Self { page: page.unwrap_or(1).max(1), page_size: page_size.unwrap_or(20).clamp(1, Self::MAX_SIZE) }
     }
 
     pub fn offset(&self) -> i64 {
@@ -26,12 +23,7 @@ impl Page {
     }
 
     pub fn wrap<T>(&self, items: Vec<T>, total: i64) -> Paged<T> {
-        Paged {
-            items,
-            total,
-            page: self.page,
-            page_size: self.page_size,
-        }
+        Paged { items, total, page: self.page, page_size: self.page_size }
     }
 }
 

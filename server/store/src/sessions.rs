@@ -35,10 +35,7 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("staff_id", &self.staff_id)
-            .field("stage", &self.stage)
-            .finish_non_exhaustive()
+        f.debug_struct("Session").field("staff_id", &self.staff_id).field("stage", &self.stage).finish_non_exhaustive()
     }
 }
 
@@ -95,32 +92,22 @@ pub fn get_live(conn: &mut DbConn, id_hash: &str) -> Result<Option<Session>> {
 }
 
 pub fn touch(conn: &mut DbConn, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
-    diesel::update(sessions::table.find(id_hash))
-        .set(sessions::last_seen_at.eq(to_db(now)))
-        .execute(conn)?;
+    diesel::update(sessions::table.find(id_hash)).set(sessions::last_seen_at.eq(to_db(now))).execute(conn)?;
     Ok(())
 }
 
 pub fn revoke(conn: &mut DbConn, id_hash: &str, now: DateTime<Utc>) -> Result<bool> {
-    let n = diesel::update(
-        sessions::table
-            .find(id_hash)
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set(sessions::revoked_at.eq(to_db(now)))
-    .execute(conn)?;
+    let n = diesel::update(sessions::table.find(id_hash).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(to_db(now)))
+        .execute(conn)?;
     Ok(n > 0)
 }
 
 /// Ends every live session of a member of staff; returns how many.
 pub fn revoke_all(conn: &mut DbConn, staff_id: &str, now: DateTime<Utc>) -> Result<usize> {
-    Ok(diesel::update(
-        sessions::table
-            .filter(sessions::staff_id.eq(staff_id))
-            .filter(sessions::revoked_at.is_null()),
-    )
-    .set(sessions::revoked_at.eq(to_db(now)))
-    .execute(conn)?)
+    Ok(diesel::update(sessions::table.filter(sessions::staff_id.eq(staff_id)).filter(sessions::revoked_at.is_null()))
+        .set(sessions::revoked_at.eq(to_db(now)))
+        .execute(conn)?)
 }
 
 pub fn list_live(conn: &mut DbConn, staff_id: &str) -> Result<Vec<Session>> {

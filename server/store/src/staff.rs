@@ -78,22 +78,17 @@ pub fn insert(conn: &mut DbConn, n: NewStaff<'_>, now: DateTime<Utc>) -> Result<
         created_at: to_db(now),
         updated_at: to_db(now),
     };
-    diesel::insert_into(staff::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(staff::table).values(&row).execute(conn)?;
     Ok(row.id)
 }
 
 macro_rules! joined_query {
     () => {
-        staff::table
-            .inner_join(org_nodes::table)
-            .left_join(accounts::table)
-            .select((
-                Row::as_select(),
-                (org_nodes::name, org_nodes::path),
-                accounts::username.nullable(),
-            ))
+        staff::table.inner_join(org_nodes::table).left_join(accounts::table).select((
+            Row::as_select(),
+            (org_nodes::name, org_nodes::path),
+            accounts::username.nullable(),
+        ))
     };
 }
 
@@ -108,10 +103,7 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<Staff>
     if scope.contains(&s.node_path) {
         Ok(s)
     } else {
-        Err(StoreError::OutOfScope {
-            target_type: "staff",
-            target_id: s.id,
-        })
+        Err(StoreError::OutOfScope { target_type: "staff", target_id: s.id })
     }
 }
 
@@ -151,17 +143,9 @@ macro_rules! filtered {
     ($f:expr) => {{
         let f: &StaffFilter = $f;
         let mut q = joined_query!().into_boxed::<MultiBackend>();
-        q = q.filter(
-            org_nodes::path
-                .like(format!("{}%", escape_like(f.scope.prefix())))
-                .escape('\\'),
-        );
+        q = q.filter(org_nodes::path.like(format!("{}%", escape_like(f.scope.prefix()))).escape('\\'));
         if let Some(p) = &f.node_path {
-            q = q.filter(
-                org_nodes::path
-                    .like(format!("{}%", escape_like(p)))
-                    .escape('\\'),
-            );
+            q = q.filter(org_nodes::path.like(format!("{}%", escape_like(p))).escape('\\'));
         }
         if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let pat = format!("%{}%", escape_like(&text.to_lowercase()));
@@ -177,25 +161,15 @@ macro_rules! filtered {
             q = q.filter(staff::status.eq(s.as_str()));
         }
         if let Some(r) = &f.role {
-            q = q.filter(
-                staff::id.eq_any(
-                    role_assignments::table
-                        .filter(role_assignments::role.eq(r.clone()))
-                        .select(role_assignments::staff_id),
-                ),
-            );
+            q = q.filter(staff::id.eq_any(
+                role_assignments::table.filter(role_assignments::role.eq(r.clone())).select(role_assignments::staff_id),
+            ));
         }
         q
     }};
 }
 
-pub fn list(
-    conn: &mut DbConn,
-    f: &StaffFilter,
-    sort: SortBy,
-    order: Order,
-    page: Page,
-) -> Result<Paged<Staff>> {
+pub fn list(conn: &mut DbConn, f: &StaffFilter, sort: SortBy, order: Order, page: Page) -> Result<Paged<Staff>> {
     let total: i64 = filtered!(f).count().get_result(conn)?;
     let q = filtered!(f);
     let q = match (sort, order) {
@@ -220,18 +194,12 @@ pub fn update_profile(
     now: DateTime<Utc>,
 ) -> Result<()> {
     if let Some(n) = name {
-        diesel::update(staff::table.find(id))
-            .set(staff::name.eq(n))
-            .execute(conn)?;
+        diesel::update(staff::table.find(id)).set(staff::name.eq(n)).execute(conn)?;
     }
     if let Some(w) = wecom_userid {
-        diesel::update(staff::table.find(id))
-            .set(staff::wecom_userid.eq(w))
-            .execute(conn)?;
+        diesel::update(staff::table.find(id)).set(staff::wecom_userid.eq(w)).execute(conn)?;
     }
-    diesel::update(staff::table.find(id))
-        .set(staff::updated_at.eq(to_db(now)))
-        .execute(conn)?;
+    diesel::update(staff::table.find(id)).set(staff::updated_at.eq(to_db(now))).execute(conn)?;
     Ok(())
 }
 
@@ -242,17 +210,9 @@ pub fn set_node(conn: &mut DbConn, id: &str, node_id: &str, now: DateTime<Utc>) 
     Ok(())
 }
 
-pub fn set_status(
-    conn: &mut DbConn,
-    id: &str,
-    status: StaffStatus,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub fn set_status(conn: &mut DbConn, id: &str, status: StaffStatus, now: DateTime<Utc>) -> Result<()> {
     diesel::update(staff::table.find(id))
-        .set((
-            staff::status.eq(status.as_str()),
-            staff::updated_at.eq(to_db(now)),
-        ))
+        .set((staff::status.eq(status.as_str()), staff::updated_at.eq(to_db(now))))
         .execute(conn)?;
     Ok(())
 }

@@ -21,9 +21,7 @@ enum Template {
 }
 
 fn admin_url() -> Option<String> {
-    std::env::var("SIYU_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))
+    std::env::var("SIYU_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))
 }
 
 /// Whether this run uses PostgreSQL.
@@ -51,22 +49,12 @@ fn template() -> &'static Template {
     static T: OnceLock<Template> = OnceLock::new();
     T.get_or_init(|| match admin_url() {
         Some(admin) => {
-            let name = format!(
-                "siyu_tpl_{}_{}",
-                std::process::id(),
-                uuid::Uuid::new_v4().simple()
-            );
-            let mut c =
-                establish(&Target::Postgres(admin.clone())).expect("connect to the test cluster");
-            c.batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create the template database");
-            let mut t = establish(&Target::Postgres(with_database(&admin, &name)))
-                .expect("connect to the template");
+            let name = format!("siyu_tpl_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
+            let mut c = establish(&Target::Postgres(admin.clone())).expect("connect to the test cluster");
+            c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the template database");
+            let mut t = establish(&Target::Postgres(with_database(&admin, &name))).expect("connect to the template");
             migrate::run_pending(&mut t).expect("migrate the template");
-            Template::Postgres {
-                admin_url: admin,
-                name,
-            }
+            Template::Postgres { admin_url: admin, name }
         }
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -74,8 +62,7 @@ fn template() -> &'static Template {
             let mut c = establish(&Target::Sqlite(path.clone())).expect("open the template");
             migrate::run_pending(&mut c).expect("migrate the template");
             // Fold the WAL into the file so a plain copy is complete.
-            c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")
-                .expect("checkpoint");
+            c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;").expect("checkpoint");
             Template::Sqlite(path, dir)
         }
     })
@@ -88,21 +75,13 @@ pub fn fresh() -> TestDb {
             let dir = tempfile::tempdir().expect("temp dir");
             let db = dir.path().join("siyu.db");
             std::fs::copy(path, &db).expect("copy the template");
-            TestDb {
-                url: format!("sqlite://{}", db.display()),
-                _dir: Some(dir),
-            }
+            TestDb { url: format!("sqlite://{}", db.display()), _dir: Some(dir) }
         }
         Template::Postgres { admin_url, name } => {
             let db = format!("siyu_t_{}", uuid::Uuid::new_v4().simple());
-            let mut c = establish(&Target::Postgres(admin_url.clone()))
-                .expect("connect to the test cluster");
-            c.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE {name}"))
-                .expect("create a test database");
-            TestDb {
-                url: with_database(admin_url, &db),
-                _dir: None,
-            }
+            let mut c = establish(&Target::Postgres(admin_url.clone())).expect("connect to the test cluster");
+            c.batch_execute(&format!("CREATE DATABASE {db} TEMPLATE {name}")).expect("create a test database");
+            TestDb { url: with_database(admin_url, &db), _dir: None }
         }
     }
 }
@@ -112,22 +91,14 @@ pub fn empty() -> TestDb {
     match admin_url() {
         Some(admin) => {
             let db = format!("siyu_e_{}", uuid::Uuid::new_v4().simple());
-            let mut c =
-                establish(&Target::Postgres(admin.clone())).expect("connect to the test cluster");
-            c.batch_execute(&format!("CREATE DATABASE {db}"))
-                .expect("create a test database");
-            TestDb {
-                url: with_database(&admin, &db),
-                _dir: None,
-            }
+            let mut c = establish(&Target::Postgres(admin.clone())).expect("connect to the test cluster");
+            c.batch_execute(&format!("CREATE DATABASE {db}")).expect("create a test database");
+            TestDb { url: with_database(&admin, &db), _dir: None }
         }
         None => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}", dir.path().join("siyu.db").display());
-            TestDb {
-                url,
-                _dir: Some(dir),
-            }
+            TestDb { url, _dir: Some(dir) }
         }
     }
 }
@@ -138,13 +109,7 @@ mod tests {
 
     #[test]
     fn replaces_the_database() {
-        assert_eq!(
-            with_database("postgres://u@127.0.0.1:5/postgres", "x"),
-            "postgres://u@127.0.0.1:5/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/postgres?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u@127.0.0.1:5/postgres", "x"), "postgres://u@127.0.0.1:5/x");
+        assert_eq!(with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
     }
 }

@@ -65,18 +65,12 @@ pub fn insert(
         last_used_at: None,
         revoked_at: None,
     };
-    diesel::insert_into(api_tokens::table)
-        .values(&row)
-        .execute(conn)?;
+    diesel::insert_into(api_tokens::table).values(&row).execute(conn)?;
     Ok(row.into())
 }
 
 /// A token that is neither revoked nor expired, by its hash.
-pub fn find_live(
-    conn: &mut DbConn,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<TokenInfo>> {
+pub fn find_live(conn: &mut DbConn, token_hash: &str, now: DateTime<Utc>) -> Result<Option<TokenInfo>> {
     let row: Option<Row> = api_tokens::table
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
@@ -88,9 +82,7 @@ pub fn find_live(
 }
 
 pub fn touch(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<()> {
-    diesel::update(api_tokens::table.find(id))
-        .set(api_tokens::last_used_at.eq(to_db(now)))
-        .execute(conn)?;
+    diesel::update(api_tokens::table.find(id)).set(api_tokens::last_used_at.eq(to_db(now))).execute(conn)?;
     Ok(())
 }
 
@@ -106,10 +98,7 @@ pub fn list_for(conn: &mut DbConn, staff_id: &str) -> Result<Vec<TokenInfo>> {
 /// Revokes one of `staff_id`'s tokens; false when there is no such live token of theirs.
 pub fn revoke(conn: &mut DbConn, staff_id: &str, id: &str, now: DateTime<Utc>) -> Result<bool> {
     let n = diesel::update(
-        api_tokens::table
-            .find(id)
-            .filter(api_tokens::staff_id.eq(staff_id))
-            .filter(api_tokens::revoked_at.is_null()),
+        api_tokens::table.find(id).filter(api_tokens::staff_id.eq(staff_id)).filter(api_tokens::revoked_at.is_null()),
     )
     .set(api_tokens::revoked_at.eq(to_db(now)))
     .execute(conn)?;

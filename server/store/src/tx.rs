@@ -9,17 +9,12 @@ use crate::conn::DbConn;
 use crate::schema::audit_head;
 use diesel::prelude::*;
 
-pub fn write_tx<T, E>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E>
+pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
     conn.transaction(|c| {
-        diesel::update(audit_head::table.find(1i64))
-            .set(audit_head::seq.eq(audit_head::seq))
-            .execute(c)?;
+        diesel::update(audit_head::table.find(1i64)).set(audit_head::seq.eq(audit_head::seq)).execute(c)?;
         f(c)
     })
 }

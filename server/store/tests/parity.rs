@@ -78,10 +78,7 @@ fn both_backends_have_the_same_schema() {
     let sqlite_dir = tempfile::tempdir().unwrap();
     let sqlite_url = format!("sqlite://{}", sqlite_dir.path().join("p.db").display());
     let sqlite = columns(&mut migrated(&sqlite_url));
-    assert!(
-        sqlite.iter().any(|c| c.0 == "audit_log"),
-        "sqlite has the audit log"
-    );
+    assert!(sqlite.iter().any(|c| c.0 == "audit_log"), "sqlite has the audit log");
     if !testing::is_postgres() {
         assert!(
             std::env::var("SIYU_TEST_REQUIRE_PG").is_err(),
@@ -106,10 +103,7 @@ fn the_audit_log_is_append_only() {
     let mut c = establish(&Target::parse(&db.url).unwrap()).unwrap();
     let ctx = siyu_store::audit::AuditContext::default();
     let ev = siyu_store::audit::AuditEvent::success("test.event", "test", "1");
-    siyu_store::tx::write_tx(&mut c, |c| {
-        siyu_store::audit::append(c, &ctx, &ev, chrono::Utc::now())
-    })
-    .unwrap();
+    siyu_store::tx::write_tx(&mut c, |c| siyu_store::audit::append(c, &ctx, &ev, chrono::Utc::now())).unwrap();
     let update = diesel::sql_query("UPDATE audit_log SET actor_name = 'mallory'").execute(&mut c);
     assert!(update.is_err(), "UPDATE of the audit log must fail");
     let delete = diesel::sql_query("DELETE FROM audit_log").execute(&mut c);
@@ -125,10 +119,7 @@ fn migrations_are_idempotent_and_reported() {
     let before = migrate::status(&mut c).unwrap();
     assert!(before.pending >= 1 && before.applied == 0);
     assert!(!migrate::run_pending(&mut c).unwrap().is_empty());
-    assert!(
-        migrate::run_pending(&mut c).unwrap().is_empty(),
-        "a second run applies nothing"
-    );
+    assert!(migrate::run_pending(&mut c).unwrap().is_empty(), "a second run applies nothing");
     let after = migrate::status(&mut c).unwrap();
     assert_eq!(after.pending, 0);
     assert_eq!(after.applied, before.pending);

@@ -26,34 +26,22 @@ impl FromRequest for Ctx {
             Some(s) => s.clone(),
             None => return ready(Err(ApiError::internal().into())),
         };
-        let meta = req
-            .extensions()
-            .get::<Meta>()
-            .cloned()
-            .unwrap_or_else(|| crate::middleware::observe::meta_of(req));
+        let meta = req.extensions().get::<Meta>().cloned().unwrap_or_else(|| crate::middleware::observe::meta_of(req));
         let principal = req.extensions().get::<Principal>().cloned();
-        ready(Ok(Ctx {
-            state,
-            meta,
-            principal,
-        }))
+        ready(Ok(Ctx { state, meta, principal }))
     }
 }
 
 impl Ctx {
     pub fn principal(&self) -> Result<&Principal, ApiError> {
-        self.principal
-            .as_ref()
-            .ok_or_else(ApiError::unauthenticated)
+        self.principal.as_ref().ok_or_else(ApiError::unauthenticated)
     }
 
     /// Runs `f` with a pooled connection on the blocking pool.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn, &Env, &Meta, Option<&Principal>) -> Result<T, AppError>
-            + Send
-            + 'static,
+        F: FnOnce(&mut DbConn, &Env, &Meta, Option<&Principal>) -> Result<T, AppError> + Send + 'static,
     {
         let state = self.state.clone();
         let meta = self.meta.clone();
@@ -61,21 +49,11 @@ impl Ctx {
         let out = web::block(move || -> Result<T, AppError> {
             let mut conn = state.pool.get().map_err(|e| AppError::Store(e.into()))?;
             let result = f(&mut conn, &state.env, &meta, principal.as_ref());
-            if let (
-                Err(AppError::OutOfScope {
-                    target_type,
-                    target_id,
-                }),
-                Some(p),
-            ) = (&result, &principal)
-            {
+            if let (Err(AppError::OutOfScope { target_type, target_id }), Some(p)) = (&result, &principal) {
                 // Refused like a missing object, but recorded: someone reached for data outside their scope.
-                let event =
-                    AuditEvent::failure("authz.out_of_scope", target_type, target_id, "not_found");
+                let event = AuditEvent::failure("authz.out_of_scope", target_type, target_id, "not_found");
                 let now = state.env.now();
-                siyu_store::tx::write_tx(&mut conn, |c| {
-                    audit::append(c, &p.audit(&meta), &event, now)
-                })?;
+                siyu_store::tx::write_tx(&mut conn, |c| audit::append(c, &p.audit(&meta), &event, now))?;
             }
             result
         })
@@ -91,7 +69,6 @@ impl Ctx {
         F: FnOnce(&mut DbConn, &Env, &Meta, &Principal) -> Result<T, AppError> + Send + 'static,
     {
         self.principal()?;
-        self.run(move |c, e, m, p| f(c, e, m, p.ok_or(AppError::NotFound)?))
-            .await
+        self.run(move |c, e, m, p| f(c, e, m, p.ok_or(AppError::NotFound)?)).await
     }
 }

@@ -11,8 +11,39 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The message in Chinese, when it is not the code's standard one (see `standard_zh`).
+    pub message_zh: Option<String>,
     /// Per-rule details of a password-policy refusal.
     pub violations: Option<serde_json::Value>,
+}
+
+/// The Chinese message of an error response, carried beside it so the request-id middleware can answer in the
+/// language the client asked for (`Accept-Language`).
+#[derive(Clone)]
+pub struct Localized(pub String);
+
+/// The standard Chinese message of an error code.
+pub fn standard_zh(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "unauthenticated" => "请先登录",
+        "invalid_credentials" => "用户名或密码错误",
+        "invalid_code" => "验证码无效",
+        "account_locked" => "失败次数过多，账号已暂时锁定；请稍后再试或联系安全管理员",
+        "too_many_requests" => "该地址尝试次数过多，请稍后再试",
+        "forbidden" => "没有权限执行此操作",
+        "csrf_failed" => "请求校验失败，请刷新页面后重试",
+        "password_change_required" => "请先修改密码",
+        "second_factor_required" => "请先完成二次验证",
+        "not_found" => "未找到",
+        "method_not_allowed" => "不支持该请求方法",
+        "payload_too_large" => "请求内容过大",
+        "unsupported_media_type" => "请以 JSON 格式提交",
+        "invalid_query" => "查询参数不正确",
+        "invalid_request" => "请求不正确",
+        "internal" => "服务器内部错误，请凭请求编号联系管理员",
+        "unavailable" => "数据库暂时不可用",
+        _ => return None,
+    })
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -35,12 +66,19 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            violations: None,
-        }
+        Self { status, code, message: message.into(), message_zh: None, violations: None }
+    }
+
+    pub fn with_zh(mut self, zh: impl Into<String>) -> Self {
+        self.message_zh = Some(zh.into());
+        self
+    }
+
+    pub fn zh_message(&self) -> String {
+        self.message_zh
+            .clone()
+            .or_else(|| standard_zh(self.code).map(str::to_string))
+            .unwrap_or_else(|| self.message.clone())
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -60,11 +98,7 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "something went wrong; the request id identifies it",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong; the request id identifies it")
     }
 
     pub fn body(&self, request_id: Option<String>) -> ErrorBody {
@@ -95,7 +129,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::TOO_MANY_REQUESTS {
             r.insert_header(("Retry-After", "900"));
         }
-        r.json(self.body(None))
+        let mut res = r.json(self.body(None));
+        res.extensions_mut().insert(Localized(self.zh_message()));
+        res
     }
 }
 
@@ -105,10 +141,12 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Validation { field, message } => {
                 ApiError::new(S::BAD_REQUEST, "validation_failed", format!("{field}: {message}"))
+                    .with_zh(format!("输入不正确（{field}）：{message}"))
             }
             AppError::PasswordPolicy(v) => {
                 let message = v.iter().map(|x| x.message()).collect::<Vec<_>>().join("; ");
-                let mut err = ApiError::new(S::BAD_REQUEST, "password_policy", message);
+                let zh = v.iter().map(|x| x.message_zh()).collect::<Vec<_>>().join("；");
+                let mut err = ApiError::new(S::BAD_REQUEST, "password_policy", message).with_zh(zh);
                 err.violations = serde_json::to_value(&v).ok();
                 err
             }
@@ -127,13 +165,16 @@ impl From<AppError> for ApiError {
                 "too many attempts from this address; try again later",
             ),
             AppError::NotFound | AppError::OutOfScope { .. } => ApiError::not_found(),
-            AppError::Conflict(m) => ApiError::new(S::CONFLICT, "conflict", m),
-            AppError::Refused { code, message } => {
+            AppError::Conflict(m) => {
+                let field = m.trim_end_matches(" already exists").to_string();
+                ApiError::new(S::CONFLICT, "conflict", m).with_zh(format!("{field} 已存在"))
+            }
+            AppError::Refused { code, message, zh } => {
                 let status = match code {
                     "forbidden" | "own_roles" => S::FORBIDDEN,
                     _ => S::CONFLICT,
                 };
-                ApiError::new(status, code, message)
+                ApiError::new(status, code, message).with_zh(zh)
             }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "store error");
@@ -153,23 +194,21 @@ impl From<AppError> for ApiError {
 }
 
 /// The JSON extractor's errors: say what is wrong with the body without echoing its values.
-pub fn json_error(
-    err: actix_web::error::JsonPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as J;
     let e = match &err {
-        J::OverflowKnownLength { .. } | J::Overflow { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the request body is too large",
-        ),
+        J::OverflowKnownLength { .. } | J::Overflow { .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+        }
         J::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send the body as application/json",
         ),
-        J::Deserialize(de) => ApiError::bad_request("invalid_body", describe_serde(de)),
+        J::Deserialize(de) => {
+            let detail = describe_serde(de);
+            ApiError::bad_request("invalid_body", detail.clone()).with_zh(format!("请求内容格式不正确：{detail}"))
+        }
         _ => ApiError::bad_request("invalid_body", "the request body could not be read"),
     };
     e.into()
@@ -179,11 +218,9 @@ pub fn json_error(
 fn describe_serde(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Syntax | Category::Eof => format!(
-            "the body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ),
+        Category::Syntax | Category::Eof => {
+            format!("the body is not valid JSON (line {}, column {})", e.line(), e.column())
+        }
         Category::Io => "the body could not be read".into(),
         Category::Data => {
             let text = e.to_string();
@@ -197,15 +234,10 @@ fn describe_serde(e: &serde_json::Error) -> String {
                 || text.starts_with("invalid value")
                 || text.starts_with("invalid length")
             {
-                let expected = text
-                    .split("expected ")
-                    .nth(1)
-                    .map(|x| x.split(" at line").next().unwrap_or(x));
+                let expected = text.split("expected ").nth(1).map(|x| x.split(" at line").next().unwrap_or(x));
                 return format!(
                     "a value has the wrong type{}",
-                    expected
-                        .map(|x| format!(": expected {x}"))
-                        .unwrap_or_default()
+                    expected.map(|x| format!(": expected {x}")).unwrap_or_default()
                 );
             }
             "the body does not have the expected fields".into()
@@ -213,35 +245,19 @@ fn describe_serde(e: &serde_json::Error) -> String {
     }
 }
 
-pub fn query_error(
-    _err: actix_web::error::QueryPayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
-    ApiError::bad_request(
-        "invalid_query",
-        "the query parameters are not valid for this endpoint",
-    )
-    .into()
+pub fn query_error(_err: actix_web::error::QueryPayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
+    ApiError::bad_request("invalid_query", "the query parameters are not valid for this endpoint").into()
 }
 
-pub fn path_error(
-    _err: actix_web::error::PathError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn path_error(_err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     ApiError::not_found().into()
 }
 
-pub fn payload_error(
-    err: actix_web::error::PayloadError,
-    _req: &actix_web::HttpRequest,
-) -> actix_web::Error {
+pub fn payload_error(err: actix_web::error::PayloadError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     match err {
-        actix_web::error::PayloadError::Overflow => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the request body is too large",
-        )
-        .into(),
+        actix_web::error::PayloadError::Overflow => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large").into()
+        }
         _ => ApiError::bad_request("invalid_body", "the request body could not be read").into(),
     }
 }

@@ -28,15 +28,9 @@ pub fn security_headers(tls: bool) -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=()",
-        ));
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
     if tls {
-        h.add((
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ))
+        h.add(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
     } else {
         h
     }
@@ -48,11 +42,7 @@ pub fn configure(state: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceCon
     move |cfg: &mut web::ServiceConfig| {
         let limit = state.env.settings.server.body_limit_bytes;
         cfg.app_data(state)
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(limit)
-                    .error_handler(error::json_error),
-            )
+            .app_data(web::JsonConfig::default().limit(limit).error_handler(error::json_error))
             .app_data(web::PayloadConfig::new(limit))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
@@ -79,22 +69,15 @@ macro_rules! app {
 pub async fn serve(state: web::Data<AppState>) -> std::io::Result<()> {
     let settings = state.env.settings.clone();
     let workers = match settings.server.workers {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         n => n,
     };
     let factory = {
         let state = state.clone();
         move || app!(state.clone())
     };
-    let server = HttpServer::new(factory)
-        .workers(workers)
-        .shutdown_timeout(20);
-    let server = match (
-        &settings.server.tls.cert_file,
-        &settings.server.tls.key_file,
-    ) {
+    let server = HttpServer::new(factory).workers(workers).shutdown_timeout(20);
+    let server = match (&settings.server.tls.cert_file, &settings.server.tls.key_file) {
         (Some(c), Some(k)) => {
             let cfg = tls::server_config(c, k).map_err(std::io::Error::other)?;
             server.bind_rustls_0_23(&settings.server.bind, cfg)?

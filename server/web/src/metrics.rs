@@ -1,9 +1,7 @@
 //! Prometheus metrics: requests and latencies by route and status, and pool use. No labels carry user data:
 //! routes are patterns (`/api/v1/staff/{staff_id}`), never concrete paths.
 
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
-};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 pub struct Metrics {
     registry: Registry,
@@ -18,31 +16,20 @@ impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new(
-                "siyu_http_requests_total",
-                "HTTP requests by route, method and status",
-            ),
+            Opts::new("siyu_http_requests_total", "HTTP requests by route, method and status"),
             &["route", "method", "status"],
         )
         .expect("valid metric");
         let latency = HistogramVec::new(
-            HistogramOpts::new(
-                "siyu_http_request_duration_seconds",
-                "HTTP request latency by route and method",
-            )
-            .buckets(vec![
-                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            ]),
+            HistogramOpts::new("siyu_http_request_duration_seconds", "HTTP request latency by route and method")
+                .buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
             &["route", "method"],
         )
         .expect("valid metric");
         let pool_connections =
-            IntGauge::new("siyu_db_pool_connections", "Open database connections")
-                .expect("valid metric");
-        let pool_idle =
-            IntGauge::new("siyu_db_pool_idle", "Idle database connections").expect("valid metric");
-        let pool_max = IntGauge::new("siyu_db_pool_max", "Maximum database connections")
-            .expect("valid metric");
+            IntGauge::new("siyu_db_pool_connections", "Open database connections").expect("valid metric");
+        let pool_idle = IntGauge::new("siyu_db_pool_idle", "Idle database connections").expect("valid metric");
+        let pool_max = IntGauge::new("siyu_db_pool_max", "Maximum database connections").expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -52,23 +39,12 @@ impl Metrics {
         ] {
             registry.register(c).expect("metric registered once");
         }
-        Self {
-            registry,
-            requests,
-            latency,
-            pool_connections,
-            pool_idle,
-            pool_max,
-        }
+        Self { registry, requests, latency, pool_connections, pool_idle, pool_max }
     }
 
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        self.requests
-            .with_label_values(&[route, method, &status.to_string()])
-            .inc();
-        self.latency
-            .with_label_values(&[route, method])
-            .observe(seconds);
+        self.requests.with_label_values(&[route, method, &status.to_string()]).inc();
+        self.latency.with_label_values(&[route, method]).observe(seconds);
     }
 
     pub fn set_pool(&self, connections: u32, idle: u32, max: u32) {
@@ -79,10 +55,7 @@ impl Metrics {
 
     pub fn render(&self) -> String {
         let mut buf = Vec::new();
-        if TextEncoder::new()
-            .encode(&self.registry.gather(), &mut buf)
-            .is_err()
-        {
+        if TextEncoder::new().encode(&self.registry.gather(), &mut buf).is_err() {
             return String::new();
         }
         String::from_utf8(buf).unwrap_or_default()

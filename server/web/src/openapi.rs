@@ -5,12 +5,10 @@ use crate::routes::{schema_of, table, Access};
 use actix_web::HttpResponse;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::security::{
-    ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme,
-};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem,
-    PathsBuilder, Ref, Required, ResponseBuilder,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref, Required,
+    ResponseBuilder,
 };
 
 fn http_method(m: &actix_web::http::Method) -> HttpMethod {
@@ -24,16 +22,11 @@ fn http_method(m: &actix_web::http::Method) -> HttpMethod {
 }
 
 fn json_ref(name: &str) -> utoipa::openapi::Content {
-    ContentBuilder::new()
-        .schema(Some(Ref::from_schema_name(name)))
-        .build()
+    ContentBuilder::new().schema(Some(Ref::from_schema_name(name))).build()
 }
 
 fn error(description: &str) -> utoipa::openapi::Response {
-    ResponseBuilder::new()
-        .description(description)
-        .content("application/json", json_ref("ErrorBody"))
-        .build()
+    ResponseBuilder::new().description(description).content("application/json", json_ref("ErrorBody")).build()
 }
 
 pub fn document() -> OpenApi {
@@ -41,29 +34,20 @@ pub fn document() -> OpenApi {
     schema_of::<ErrorBody>(&mut schemas);
     let mut paths = PathsBuilder::new();
     for r in table() {
-        let mut op = OperationBuilder::new()
-            .tag(r.tag)
-            .summary(Some(r.summary))
-            .operation_id(Some(format!(
-                "{}_{}",
-                r.method.as_str().to_lowercase(),
-                r.path
-                    .trim_start_matches('/')
-                    .replace(['/', '{', '}', '.', '-'], "_")
-            )));
+        let mut op = OperationBuilder::new().tag(r.tag).summary(Some(r.summary)).operation_id(Some(format!(
+            "{}_{}",
+            r.method.as_str().to_lowercase(),
+            r.path.trim_start_matches('/').replace(['/', '{', '}', '.', '-'], "_")
+        )));
         let access_text = match r.access {
             Access::Public => "No authentication.".to_string(),
             Access::Authenticated => "Any logged-in user (full session or API token).".to_string(),
-            Access::Stages(s) => format!(
-                "A session at stage {}.",
-                s.iter()
-                    .map(|x| x.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ),
-            Access::Perm(p) => format!(
-                "Needs the permission `{p}`; objects outside the caller's org scope answer 404."
-            ),
+            Access::Stages(s) => {
+                format!("A session at stage {}.", s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(" or "))
+            }
+            Access::Perm(p) => {
+                format!("Needs the permission `{p}`; objects outside the caller's org scope answer 404.")
+            }
         };
         op = op.description(Some(access_text));
         if r.access != Access::Public {
@@ -78,10 +62,7 @@ pub fn document() -> OpenApi {
                     .name(name)
                     .parameter_in(ParameterIn::Path)
                     .required(Required::True)
-                    .schema(Some(
-                        utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::Type::String),
-                    )),
+                    .schema(Some(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))),
             );
         }
         if let Some(q) = r.query {
@@ -101,27 +82,18 @@ pub fn document() -> OpenApi {
         let ok = match r.response {
             Some(resp) => {
                 let name = resp(&mut schemas);
-                ResponseBuilder::new()
-                    .description("Success")
-                    .content("application/json", json_ref(&name))
-                    .build()
+                ResponseBuilder::new().description("Success").content("application/json", json_ref(&name)).build()
             }
             None => ResponseBuilder::new().description("Success").build(),
         };
         op = op.response(r.status.to_string(), ok);
         if r.request.is_some() || r.query.is_some() {
-            op = op.response(
-                "400",
-                error("Invalid request: malformed JSON, unknown or missing fields, bad values"),
-            );
+            op = op.response("400", error("Invalid request: malformed JSON, unknown or missing fields, bad values"));
             op = op.response("413", error("The body is too large"));
         }
         if r.access != Access::Public {
             op = op.response("401", error("Not logged in, or the session expired"));
-            op = op.response(
-                "403",
-                error("Not allowed: missing permission, unfinished login step or CSRF token"),
-            );
+            op = op.response("403", error("Not allowed: missing permission, unfinished login step or CSRF token"));
         }
         if r.path.contains('{') {
             op = op.response("404", error("No such object within the caller's scope"));
@@ -154,9 +126,7 @@ pub fn document() -> OpenApi {
             InfoBuilder::new()
                 .title("siyu")
                 .version(env!("CARGO_PKG_VERSION"))
-                .description(Some(
-                    "The JSON API of siyu (私域), a bank's private-domain operations platform.",
-                ))
+                .description(Some("The JSON API of siyu (私域), a bank's private-domain operations platform."))
                 .build(),
         )
         .paths(paths.build())

@@ -74,12 +74,7 @@ macro_rules! route {
     (@status $s:literal) => { $s };
 }
 
-const ANY_STAGE: &[Stage] = &[
-    Stage::PasswordChange,
-    Stage::TotpEnroll,
-    Stage::Totp,
-    Stage::Full,
-];
+const ANY_STAGE: &[Stage] = &[Stage::PasswordChange, Stage::TotpEnroll, Stage::Totp, Stage::Full];
 
 pub fn table() -> Vec<Route> {
     use Access::*;
@@ -179,11 +174,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         }
     }
     for path in paths {
-        let rules: Vec<(Method, Access)> = routes
-            .iter()
-            .filter(|r| r.path == path)
-            .map(|r| (r.method.clone(), r.access))
-            .collect();
+        let rules: Vec<(Method, Access)> =
+            routes.iter().filter(|r| r.path == path).map(|r| (r.method.clone(), r.access)).collect();
         let mut resource = web::resource(path)
             .wrap(crate::middleware::authz::Authorize::new(rules))
             .default_service(web::to(crate::handlers::method_not_allowed));

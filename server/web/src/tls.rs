@@ -19,8 +19,7 @@ pub fn server_config(cert_file: &Path, key_file: &Path) -> Result<rustls::Server
     }
     let key: PrivateKeyDer<'static> = {
         let mut r = std::io::BufReader::new(
-            std::fs::File::open(key_file)
-                .map_err(|e| format!("server.tls.key_file: {}: {e}", key_file.display()))?,
+            std::fs::File::open(key_file).map_err(|e| format!("server.tls.key_file: {}: {e}", key_file.display()))?,
         );
         rustls_pemfile::private_key(&mut r)
             .map_err(|e| format!("server.tls.key_file: {e}"))?

@@ -18,19 +18,12 @@ const NOT_BUILT: &str = "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf
 fn file(path: &str) -> Option<HttpResponse> {
     let f = Assets::get(path)?;
     let mime = f.metadata.mimetype().to_string();
-    let cache = if path.starts_with("assets/") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
     Some(
         HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, mime))
             .insert_header((header::CACHE_CONTROL, cache))
-            .insert_header((
-                header::ETAG,
-                format!("\"{}\"", hex::encode(&f.metadata.sha256_hash()[..12])),
-            ))
+            .insert_header((header::ETAG, format!("\"{}\"", hex::encode(&f.metadata.sha256_hash()[..12]))))
             .body(f.data.into_owned()),
     )
 }

@@ -88,18 +88,14 @@ pub struct AuditPage {
 }
 
 fn nonempty(s: Option<String>) -> Option<String> {
-    s.map(|x| x.trim().chars().take(128).collect::<String>())
-        .filter(|x| !x.is_empty())
+    s.map(|x| x.trim().chars().take(128).collect::<String>()).filter(|x| !x.is_empty())
 }
 
 pub async fn list(ctx: Ctx, query: web::Query<AuditQuery>) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let outcome = match nonempty(q.outcome) {
         None => None,
-        Some(o) => Some(
-            Outcome::parse(&o)
-                .ok_or_else(|| AppError::validation("outcome", "is success or failure"))?,
-        ),
+        Some(o) => Some(Outcome::parse(&o).ok_or_else(|| AppError::validation("outcome", "is success or failure"))?),
     };
     let filter = AuditFilter {
         action: nonempty(q.action),
@@ -111,9 +107,7 @@ pub async fn list(ctx: Ctx, query: web::Query<AuditQuery>) -> Result<HttpRespons
         to: q.to,
     };
     let page = Page::new(q.page, q.page_size);
-    let paged = ctx
-        .with_principal(move |c, _, _, _| Ok(store::list(c, &filter, page)?))
-        .await?;
+    let paged = ctx.with_principal(move |c, _, _, _| Ok(store::list(c, &filter, page)?)).await?;
     Ok(HttpResponse::Ok().json(AuditPage {
         items: paged.items.into_iter().map(Into::into).collect(),
         total: paged.total,
@@ -123,13 +117,8 @@ pub async fn list(ctx: Ctx, query: web::Query<AuditQuery>) -> Result<HttpRespons
 }
 
 pub async fn get(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let seq: i64 = path
-        .into_inner()
-        .parse()
-        .map_err(|_| ApiError::not_found())?;
-    let r = ctx
-        .with_principal(move |c, _, _, _| Ok(store::get(c, seq)?))
-        .await?;
+    let seq: i64 = path.into_inner().parse().map_err(|_| ApiError::not_found())?;
+    let r = ctx.with_principal(move |c, _, _, _| Ok(store::get(c, seq)?)).await?;
     Ok(HttpResponse::Ok().json(AuditView::from(r)))
 }
 
@@ -186,19 +175,9 @@ pub struct StatsResponse {
 
 pub async fn stats(ctx: Ctx, query: web::Query<StatsQuery>) -> Result<HttpResponse, ApiError> {
     let days = query.days.unwrap_or(14).clamp(1, 90);
-    let rows = ctx
-        .with_principal(move |c, env, _, _| {
-            Ok(store::daily_counts(c, env.now() - Duration::days(days))?)
-        })
-        .await?;
+    let rows =
+        ctx.with_principal(move |c, env, _, _| Ok(store::daily_counts(c, env.now() - Duration::days(days))?)).await?;
     Ok(HttpResponse::Ok().json(StatsResponse {
-        items: rows
-            .into_iter()
-            .map(|(day, outcome, count)| DayCount {
-                day,
-                outcome,
-                count,
-            })
-            .collect(),
+        items: rows.into_iter().map(|(day, outcome, count)| DayCount { day, outcome, count }).collect(),
     }))
 }

@@ -37,10 +37,7 @@ fn session_cookie(ctx: &Ctx, token: &str) -> Cookie<'static> {
 fn issued(ctx: &Ctx, s: IssuedSession) -> HttpResponse {
     HttpResponse::Ok()
         .cookie(session_cookie(ctx, &s.token))
-        .json(StageResponse {
-            stage: s.stage.as_str().into(),
-            csrf_token: s.csrf_token,
-        })
+        .json(StageResponse { stage: s.stage.as_str().into(), csrf_token: s.csrf_token })
 }
 
 fn cleared(ctx: &Ctx) -> HttpResponse {
@@ -55,9 +52,7 @@ pub async fn login(ctx: Ctx, body: web::Json<LoginRequest>) -> Result<HttpRespon
     if username.chars().count() > 64 || password.chars().count() > 1024 {
         return Err(AppError::InvalidCredentials.into());
     }
-    let s = ctx
-        .run(move |c, env, meta, _| auth::login(c, env, meta, &username, &password))
-        .await?;
+    let s = ctx.run(move |c, env, meta, _| auth::login(c, env, meta, &username, &password)).await?;
     Ok(issued(&ctx, s))
 }
 
@@ -78,21 +73,13 @@ pub struct PasswordRequest {
     pub new_password: String,
 }
 
-pub async fn change_password(
-    ctx: Ctx,
-    body: web::Json<PasswordRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let PasswordRequest {
-        current_password,
-        new_password,
-    } = body.into_inner();
+pub async fn change_password(ctx: Ctx, body: web::Json<PasswordRequest>) -> Result<HttpResponse, ApiError> {
+    let PasswordRequest { current_password, new_password } = body.into_inner();
     if current_password.chars().count() > 1024 || new_password.chars().count() > 1024 {
         return Err(AppError::validation("new_password", "is too long").into());
     }
     let s = ctx
-        .with_principal(move |c, env, meta, p| {
-            auth::change_password(c, env, meta, p, &current_password, &new_password)
-        })
+        .with_principal(move |c, env, meta, p| auth::change_password(c, env, meta, p, &current_password, &new_password))
         .await?;
     Ok(issued(&ctx, s))
 }
@@ -106,10 +93,7 @@ pub struct EnrollResponse {
 
 pub async fn totp_enroll(ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let (secret, otpauth_uri) = ctx.with_principal(auth::totp_enroll).await?;
-    Ok(HttpResponse::Ok().json(EnrollResponse {
-        secret,
-        otpauth_uri,
-    }))
+    Ok(HttpResponse::Ok().json(EnrollResponse { secret, otpauth_uri }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -120,9 +104,7 @@ pub struct CodeRequest {
 
 pub async fn totp_verify(ctx: Ctx, body: web::Json<CodeRequest>) -> Result<HttpResponse, ApiError> {
     let code: String = body.into_inner().code.chars().take(16).collect();
-    let s = ctx
-        .with_principal(move |c, env, meta, p| auth::totp_verify(c, env, meta, p, &code))
-        .await?;
+    let s = ctx.with_principal(move |c, env, meta, p| auth::totp_verify(c, env, meta, p, &code)).await?;
     Ok(issued(&ctx, s))
 }
 
@@ -152,9 +134,7 @@ pub struct MeResponse {
 
 pub async fn me(ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let p = ctx.principal()?.clone();
-    let profile = ctx
-        .with_principal(|c, env, _, p| auth::profile(c, env, p))
-        .await?;
+    let profile = ctx.with_principal(|c, env, _, p| auth::profile(c, env, p)).await?;
     let csrf_token = match &p.via {
         siyu_app::Via::Session { csrf_token, .. } => Some(csrf_token.clone()),
         _ => None,
@@ -197,9 +177,7 @@ pub struct SessionList {
 
 pub async fn sessions(ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let current = ctx.principal()?.session_hash().to_string();
-    let list = ctx
-        .with_principal(|c, _, _, p| auth::own_sessions(c, p))
-        .await?;
+    let list = ctx.with_principal(|c, _, _, p| auth::own_sessions(c, p)).await?;
     let items = list
         .into_iter()
         .map(|(id, s)| SessionView {
@@ -216,7 +194,6 @@ pub async fn sessions(ctx: Ctx) -> Result<HttpResponse, ApiError> {
 
 pub async fn end_session(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    ctx.with_principal(move |c, env, meta, p| auth::end_own_session(c, env, meta, p, &id))
-        .await?;
+    ctx.with_principal(move |c, env, meta, p| auth::end_own_session(c, env, meta, p, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

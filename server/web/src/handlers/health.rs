@@ -12,13 +12,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// Ready when the database answers and no migration is pending; 503 otherwise.
 pub async fn readyz(ctx: Ctx) -> HttpResponse {
-    let ready = ctx
-        .run(|c, _, _, _| {
-            Ok(siyu_store::migrate::status(c)
-                .map(|s| s.pending == 0)
-                .unwrap_or(false))
-        })
-        .await;
+    let ready = ctx.run(|c, _, _, _| Ok(siyu_store::migrate::status(c).map(|s| s.pending == 0).unwrap_or(false))).await;
     match ready {
         Ok(true) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Ok(false) => HttpResponse::ServiceUnavailable()
@@ -30,12 +24,8 @@ pub async fn readyz(ctx: Ctx) -> HttpResponse {
 
 pub async fn metrics(ctx: Ctx) -> HttpResponse {
     let s = ctx.state.pool.state();
-    ctx.state
-        .metrics
-        .set_pool(s.connections, s.idle_connections, ctx.state.pool.max_size());
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(ctx.state.metrics.render())
+    ctx.state.metrics.set_pool(s.connections, s.idle_connections, ctx.state.pool.max_size());
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(ctx.state.metrics.render())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -58,20 +48,14 @@ pub struct StatusView {
 
 pub async fn status(ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let m = ctx
-        .run(|c, _, _, _| {
-            siyu_store::migrate::status(c).map_err(|e| siyu_app::AppError::Internal(e.to_string()))
-        })
+        .run(|c, _, _, _| siyu_store::migrate::status(c).map_err(|e| siyu_app::AppError::Internal(e.to_string())))
         .await?;
     let settings = &ctx.state.env.settings;
     Ok(HttpResponse::Ok().json(StatusView {
         version: env!("CARGO_PKG_VERSION").into(),
         database: ctx.state.backend.as_str().into(),
         ready: m.pending == 0,
-        migrations: MigrationView {
-            applied: m.applied,
-            pending: m.pending,
-            latest: m.latest,
-        },
+        migrations: MigrationView { applied: m.applied, pending: m.pending, latest: m.latest },
         mode: format!("{:?}", settings.mode).to_lowercase(),
         tls: settings.server.tls.enabled(),
     }))

@@ -45,19 +45,13 @@ pub struct NodeList {
 }
 
 pub async fn list(ctx: Ctx) -> Result<HttpResponse, ApiError> {
-    let nodes = ctx
-        .with_principal(|c, _, _, p| Ok(store::list_subtree(c, &p.scope)?))
-        .await?;
-    Ok(HttpResponse::Ok().json(NodeList {
-        items: nodes.into_iter().map(Into::into).collect(),
-    }))
+    let nodes = ctx.with_principal(|c, _, _, p| Ok(store::list_subtree(c, &p.scope)?)).await?;
+    Ok(HttpResponse::Ok().json(NodeList { items: nodes.into_iter().map(Into::into).collect() }))
 }
 
 pub async fn get(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let node = ctx
-        .with_principal(move |c, _, _, p| Ok(store::get_in_scope(c, &id, &p.scope)?))
-        .await?;
+    let node = ctx.with_principal(move |c, _, _, p| Ok(store::get_in_scope(c, &id, &p.scope)?)).await?;
     Ok(HttpResponse::Ok().json(NodeView::from(node)))
 }
 
@@ -74,12 +68,7 @@ pub async fn create(ctx: Ctx, body: web::Json<CreateNode>) -> Result<HttpRespons
     let b = body.into_inner();
     let node = ctx
         .with_principal(move |c, env, meta, p| {
-            let input = ops::NewNodeInput {
-                parent_id: &b.parent_id,
-                code: &b.code,
-                name: &b.name,
-                kind: &b.kind,
-            };
+            let input = ops::NewNodeInput { parent_id: &b.parent_id, code: &b.code, name: &b.name, kind: &b.kind };
             ops::create(c, env, meta, p, input)
         })
         .await?;
@@ -92,16 +81,10 @@ pub struct RenameNode {
     pub name: String,
 }
 
-pub async fn rename(
-    ctx: Ctx,
-    path: web::Path<String>,
-    body: web::Json<RenameNode>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn rename(ctx: Ctx, path: web::Path<String>, body: web::Json<RenameNode>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let name = body.into_inner().name;
-    let node = ctx
-        .with_principal(move |c, env, meta, p| ops::rename(c, env, meta, p, &id, &name))
-        .await?;
+    let node = ctx.with_principal(move |c, env, meta, p| ops::rename(c, env, meta, p, &id, &name)).await?;
     Ok(HttpResponse::Ok().json(NodeView::from(node)))
 }
 
@@ -111,16 +94,10 @@ pub struct MoveNode {
     pub new_parent_id: String,
 }
 
-pub async fn move_node(
-    ctx: Ctx,
-    path: web::Path<String>,
-    body: web::Json<MoveNode>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn move_node(ctx: Ctx, path: web::Path<String>, body: web::Json<MoveNode>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let to = body.into_inner().new_parent_id;
-    let node = ctx
-        .with_principal(move |c, env, meta, p| ops::move_to(c, env, meta, p, &id, &to))
-        .await?;
+    let node = ctx.with_principal(move |c, env, meta, p| ops::move_to(c, env, meta, p, &id, &to)).await?;
     Ok(HttpResponse::Ok().json(NodeView::from(node)))
 }
 
@@ -143,13 +120,7 @@ impl From<Vec<siyu_store::history::HistoryEntry>> for HistoryList {
         Self {
             items: v
                 .into_iter()
-                .map(|h| HistoryView {
-                    at: h.at,
-                    action: h.action,
-                    from: h.from,
-                    to: h.to,
-                    by: h.by,
-                })
+                .map(|h| HistoryView { at: h.at, action: h.action, from: h.from, to: h.to, by: h.by })
                 .collect(),
         }
     }
@@ -160,11 +131,7 @@ pub async fn history(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
     let h = ctx
         .with_principal(move |c, _, _, p| {
             store::get_in_scope(c, &id, &p.scope)?;
-            Ok(siyu_store::history::list(
-                c,
-                siyu_store::history::Subject::OrgNode,
-                &id,
-            )?)
+            Ok(siyu_store::history::list(c, siyu_store::history::Subject::OrgNode, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(HistoryList::from(h)))

@@ -82,13 +82,9 @@ pub async fn list(ctx: Ctx, query: web::Query<StaffQuery>) -> Result<HttpRespons
     }
     let status = match q.status.as_deref() {
         None | Some("") => None,
-        Some(s) => Some(
-            StaffStatus::parse(s)
-                .ok_or_else(|| AppError::validation("status", "is not a status"))?,
-        ),
+        Some(s) => Some(StaffStatus::parse(s).ok_or_else(|| AppError::validation("status", "is not a status"))?),
     };
-    let sort = SortBy::parse(q.sort.as_deref())
-        .ok_or_else(|| AppError::validation("sort", "cannot sort by that"))?;
+    let sort = SortBy::parse(q.sort.as_deref()).ok_or_else(|| AppError::validation("sort", "cannot sort by that"))?;
     let order = Order::parse(q.order.as_deref());
     let page = Page::new(q.page, q.page_size);
     let paged = ctx
@@ -108,11 +104,7 @@ pub async fn list(ctx: Ctx, query: web::Query<StaffQuery>) -> Result<HttpRespons
         })
         .await?;
     Ok(HttpResponse::Ok().json(StaffPage {
-        items: paged
-            .items
-            .into_iter()
-            .map(|s| StaffView::of(s, None))
-            .collect(),
+        items: paged.items.into_iter().map(|s| StaffView::of(s, None)).collect(),
         total: paged.total,
         page: paged.page,
         page_size: paged.page_size,
@@ -165,9 +157,7 @@ pub async fn create(ctx: Ctx, body: web::Json<CreateStaff>) -> Result<HttpRespon
 
 pub async fn get(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let (s, roles) = ctx
-        .with_principal(move |c, _, _, p| ops::get(c, p, &id))
-        .await?;
+    let (s, roles) = ctx.with_principal(move |c, _, _, p| ops::get(c, p, &id)).await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, Some(roles))))
 }
 
@@ -186,24 +176,12 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     Option::<String>::deserialize(d).map(Some)
 }
 
-pub async fn update(
-    ctx: Ctx,
-    path: web::Path<String>,
-    body: web::Json<UpdateStaff>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn update(ctx: Ctx, path: web::Path<String>, body: web::Json<UpdateStaff>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
     let s = ctx
         .with_principal(move |c, env, meta, p| {
-            ops::update(
-                c,
-                env,
-                meta,
-                p,
-                &id,
-                b.name.as_deref(),
-                b.wecom_userid.as_ref().map(|w| w.as_deref()),
-            )
+            ops::update(c, env, meta, p, &id, b.name.as_deref(), b.wecom_userid.as_ref().map(|w| w.as_deref()))
         })
         .await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, None)))
@@ -222,16 +200,12 @@ pub async fn move_staff(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let node = body.into_inner().node_id;
-    let s = ctx
-        .with_principal(move |c, env, meta, p| ops::move_to(c, env, meta, p, &id, &node))
-        .await?;
+    let s = ctx.with_principal(move |c, env, meta, p| ops::move_to(c, env, meta, p, &id, &node)).await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, None)))
 }
 
 async fn set_status(ctx: Ctx, id: String, to: StaffStatus) -> Result<HttpResponse, ApiError> {
-    let s = ctx
-        .with_principal(move |c, env, meta, p| ops::set_status(c, env, meta, p, &id, to))
-        .await?;
+    let s = ctx.with_principal(move |c, env, meta, p| ops::set_status(c, env, meta, p, &id, to)).await?;
     Ok(HttpResponse::Ok().json(StaffView::of(s, None)))
 }
 
@@ -252,11 +226,7 @@ pub async fn history(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, 
     let h = ctx
         .with_principal(move |c, _, _, p| {
             store::get_in_scope(c, &id, &p.scope)?;
-            Ok(siyu_store::history::list(
-                c,
-                siyu_store::history::Subject::Staff,
-                &id,
-            )?)
+            Ok(siyu_store::history::list(c, siyu_store::history::Subject::Staff, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(HistoryList::from(h)))
@@ -274,29 +244,19 @@ pub struct RolesHeld {
 }
 
 fn held(roles: Vec<Role>) -> RolesHeld {
-    RolesHeld {
-        roles: roles.iter().map(|r| r.code().to_string()).collect(),
-    }
+    RolesHeld { roles: roles.iter().map(|r| r.code().to_string()).collect() }
 }
 
-pub async fn grant(
-    ctx: Ctx,
-    path: web::Path<String>,
-    body: web::Json<GrantRole>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn grant(ctx: Ctx, path: web::Path<String>, body: web::Json<GrantRole>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let role = body.into_inner().role;
-    let roles = ctx
-        .with_principal(move |c, env, meta, p| ops::grant(c, env, meta, p, &id, &role))
-        .await?;
+    let roles = ctx.with_principal(move |c, env, meta, p| ops::grant(c, env, meta, p, &id, &role)).await?;
     Ok(HttpResponse::Ok().json(held(roles)))
 }
 
 pub async fn revoke(ctx: Ctx, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (id, role) = path.into_inner();
-    let roles = ctx
-        .with_principal(move |c, env, meta, p| ops::revoke(c, env, meta, p, &id, &role))
-        .await?;
+    let roles = ctx.with_principal(move |c, env, meta, p| ops::revoke(c, env, meta, p, &id, &role)).await?;
     Ok(HttpResponse::Ok().json(held(roles)))
 }
 
@@ -308,25 +268,19 @@ pub struct InitialPassword {
 
 pub async fn reset_password(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let pw = ctx
-        .with_principal(move |c, env, meta, p| ops::reset_password(c, env, meta, p, &id))
-        .await?;
-    Ok(HttpResponse::Ok().json(InitialPassword {
-        initial_password: pw,
-    }))
+    let pw = ctx.with_principal(move |c, env, meta, p| ops::reset_password(c, env, meta, p, &id)).await?;
+    Ok(HttpResponse::Ok().json(InitialPassword { initial_password: pw }))
 }
 
 pub async fn unlock(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    ctx.with_principal(move |c, env, meta, p| ops::unlock(c, env, meta, p, &id))
-        .await?;
+    ctx.with_principal(move |c, env, meta, p| ops::unlock(c, env, meta, p, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 pub async fn end_sessions(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    ctx.with_principal(move |c, env, meta, p| ops::end_sessions(c, env, meta, p, &id))
-        .await?;
+    ctx.with_principal(move |c, env, meta, p| ops::end_sessions(c, env, meta, p, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -353,11 +307,7 @@ pub async fn roles_catalogue() -> HttpResponse {
             code: r.code().into(),
             name_zh: r.name_zh().into(),
             name_en: r.name_en().into(),
-            permissions: r
-                .permissions()
-                .iter()
-                .map(|p| p.code().to_string())
-                .collect(),
+            permissions: r.permissions().iter().map(|p| p.code().to_string()).collect(),
             admin_duty: r.is_admin_duty(),
             requires_second_factor: siyu_domain::access::requires_second_factor(&[*r]),
         })

@@ -39,9 +39,7 @@ pub struct TokenList {
 
 pub async fn list(ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let items = ctx.with_principal(|c, _, _, p| ops::list(c, p)).await?;
-    Ok(HttpResponse::Ok().json(TokenList {
-        items: items.into_iter().map(Into::into).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(TokenList { items: items.into_iter().map(Into::into).collect() }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -64,25 +62,14 @@ pub async fn create(ctx: Ctx, body: web::Json<CreateToken>) -> Result<HttpRespon
     let b = body.into_inner();
     let t = ctx
         .with_principal(move |c, env, meta, p| {
-            ops::create(
-                c,
-                env,
-                &p.audit(meta),
-                &p.staff_id,
-                &b.name,
-                b.days.unwrap_or(90),
-            )
+            ops::create(c, env, &p.audit(meta), &p.staff_id, &b.name, b.days.unwrap_or(90))
         })
         .await?;
-    Ok(HttpResponse::Created().json(CreatedToken {
-        info: t.info.into(),
-        token: t.token,
-    }))
+    Ok(HttpResponse::Created().json(CreatedToken { info: t.info.into(), token: t.token }))
 }
 
 pub async fn revoke(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    ctx.with_principal(move |c, env, meta, p| ops::revoke(c, env, meta, p, &id))
-        .await?;
+    ctx.with_principal(move |c, env, meta, p| ops::revoke(c, env, meta, p, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

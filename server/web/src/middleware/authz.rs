@@ -26,16 +26,13 @@ pub struct Authorize {
 
 impl Authorize {
     pub fn new(rules: Vec<(Method, Access)>) -> Self {
-        Self {
-            rules: Rc::new(rules),
-        }
+        Self { rules: Rc::new(rules) }
     }
 }
 
 impl<S> Transform<S, ServiceRequest> for Authorize
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>
-        + 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error> + 'static,
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = actix_web::Error;
@@ -44,10 +41,7 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(AuthorizeMiddleware {
-            service: Rc::new(service),
-            rules: self.rules.clone(),
-        }))
+        ready(Ok(AuthorizeMiddleware { service: Rc::new(service), rules: self.rules.clone() }))
     }
 }
 
@@ -64,11 +58,7 @@ enum Credential {
 }
 
 fn credential(req: &ServiceRequest, cookie_name: &str) -> Credential {
-    if let Some(v) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(v) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         if let Some(t) = v.strip_prefix("Bearer ") {
             return Credential::Bearer(t.trim().to_string());
         }
@@ -89,8 +79,7 @@ fn refuse(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
 
 impl<S> Service<ServiceRequest> for AuthorizeMiddleware<S>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>
-        + 'static,
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error> + 'static,
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = actix_web::Error;
@@ -100,11 +89,7 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = self.service.clone();
-        let access = self
-            .rules
-            .iter()
-            .find(|(m, _)| *m == req.method())
-            .map(|(_, a)| *a);
+        let access = self.rules.iter().find(|(m, _)| *m == req.method()).map(|(_, a)| *a);
         Box::pin(async move {
             // A method this path does not have: let the resource answer 405.
             let Some(access) = access else {
@@ -112,19 +97,11 @@ where
             };
 
             // A browser never sends a cross-site state change here on purpose (CSRF, login CSRF).
-            let cross_site = req
-                .headers()
-                .get("sec-fetch-site")
-                .and_then(|v| v.to_str().ok())
-                == Some("cross-site");
+            let cross_site = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
             if cross_site && !is_safe(req.method()) {
                 return Ok(refuse(
                     req,
-                    ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "csrf_failed",
-                        "cross-site request refused",
-                    ),
+                    ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "cross-site request refused"),
                 ));
             }
             if access == Access::Public {
@@ -143,9 +120,7 @@ where
                     let mut conn = state.pool.get().map_err(|e| AppError::Store(e.into()))?;
                     match cred {
                         Credential::Bearer(t) => auth::resolve_token(&mut conn, &state.env, &t),
-                        Credential::Cookie(t) => {
-                            auth::resolve_session(&mut conn, &state.env, &meta, &t)
-                        }
+                        Credential::Cookie(t) => auth::resolve_session(&mut conn, &state.env, &meta, &t),
                         Credential::None => Ok(None),
                     }
                 })
@@ -160,19 +135,11 @@ where
 
             if let Via::Session { csrf_token, .. } = &principal.via {
                 if !is_safe(req.method()) {
-                    let sent = req
-                        .headers()
-                        .get(CSRF_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
+                    let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
                     if !siyu_app::secrets::same(sent, csrf_token) {
                         return Ok(refuse(
                             req,
-                            ApiError::new(
-                                StatusCode::FORBIDDEN,
-                                "csrf_failed",
-                                "missing or wrong X-CSRF-Token header",
-                            ),
+                            ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "missing or wrong X-CSRF-Token header"),
                         ));
                     }
                 }
@@ -185,11 +152,9 @@ where
             };
             if !stage_ok {
                 let e = match stage {
-                    Stage::PasswordChange => ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "password_change_required",
-                        "change your password first",
-                    ),
+                    Stage::PasswordChange => {
+                        ApiError::new(StatusCode::FORBIDDEN, "password_change_required", "change your password first")
+                    }
                     Stage::TotpEnroll | Stage::Totp => ApiError::new(
                         StatusCode::FORBIDDEN,
                         "second_factor_required",
@@ -203,26 +168,16 @@ where
             if let Access::Perm(perm) = access {
                 if !principal.can(perm) {
                     let route = req.match_pattern().unwrap_or_default();
-                    let ctx = Ctx {
-                        state: state.clone(),
-                        meta: meta.clone(),
-                        principal: Some(principal.clone()),
-                    };
+                    let ctx = Ctx { state: state.clone(), meta: meta.clone(), principal: Some(principal.clone()) };
                     let method = req.method().to_string();
                     let audited = ctx
                         .run(move |c, env, meta, p| {
                             let p = p.ok_or(AppError::NotFound)?;
-                            let ev = AuditEvent::failure(
-                                "authz.denied",
-                                "route",
-                                format!("{method} {route}"),
-                                "forbidden",
-                            )
-                            .with_detail(serde_json::json!({"permission": perm.code()}));
+                            let ev =
+                                AuditEvent::failure("authz.denied", "route", format!("{method} {route}"), "forbidden")
+                                    .with_detail(serde_json::json!({"permission": perm.code()}));
                             let now = env.now();
-                            siyu_store::tx::write_tx(c, |c| {
-                                audit::append(c, &p.audit(meta), &ev, now)
-                            })?;
+                            siyu_store::tx::write_tx(c, |c| audit::append(c, &p.audit(meta), &ev, now))?;
                             Ok(())
                         })
                         .await;
@@ -230,10 +185,7 @@ where
                         // Fail closed: if the refusal cannot be recorded, the answer is still a refusal.
                         tracing::error!(error = %e, "could not audit a refusal");
                     }
-                    return Ok(refuse(
-                        req,
-                        ApiError::forbidden(format!("this needs the permission {perm}")),
-                    ));
+                    return Ok(refuse(req, ApiError::forbidden(format!("this needs the permission {perm}"))));
                 }
             }
 

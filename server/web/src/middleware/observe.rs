@@ -18,18 +18,13 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// An incoming request id is kept only when it is short and plain, so logs cannot be forged through it.
 fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let v = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
-    (!v.is_empty()
-        && v.len() <= 64
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-    .then(|| v.to_string())
+    (!v.is_empty() && v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .then(|| v.to_string())
 }
 
 /// The client's address: the TCP peer (siyu does not trust forwarding headers it cannot verify).
 pub fn client_addr(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 pub fn meta_of(req: &HttpRequest) -> Meta {
@@ -62,9 +57,7 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ObserveMiddleware {
-            service: Rc::new(service),
-        }))
+        ready(Ok(ObserveMiddleware { service: Rc::new(service) }))
     }
 }
 
@@ -86,8 +79,7 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = self.service.clone();
         let started = Instant::now();
-        let request_id =
-            incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        let request_id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
         let mut meta = meta_of(req.request());
         meta.request_id = request_id.clone();
         req.extensions_mut().insert(meta);
@@ -127,11 +119,17 @@ where
     }
 }
 
+/// Whether the client's first language preference is Chinese (the console sends its chosen locale).
+fn prefers_chinese(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|first| first.trim().to_ascii_lowercase().starts_with("zh"))
+}
+
 /// Puts the request id into an error's JSON body (`error.request_id`), so a person can quote it.
-async fn with_request_id_in_error(
-    res: ServiceResponse<BoxBody>,
-    request_id: &str,
-) -> ServiceResponse<BoxBody> {
+async fn with_request_id_in_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceResponse<BoxBody> {
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -139,14 +137,11 @@ async fn with_request_id_in_error(
         .is_some_and(|v| v.starts_with("application/json"));
     let (req, response) = res.into_parts();
     let status = response.status();
+    let zh = response.extensions().get::<crate::error::Localized>().map(|l| l.0.clone());
     let head_headers = response.headers().clone();
     let body = response.into_body();
     let size_ok = matches!(body.size(), actix_web::body::BodySize::Sized(n) if n < 64 * 1024);
-    let bytes = if size_ok {
-        to_bytes(body).await.ok()
-    } else {
-        None
-    };
+    let bytes = if size_ok { to_bytes(body).await.ok() } else { None };
     let mut value: serde_json::Value = match (is_json, &bytes) {
         (true, Some(b)) => serde_json::from_slice(b).unwrap_or(serde_json::Value::Null),
         _ => serde_json::Value::Null,
@@ -166,6 +161,12 @@ async fn with_request_id_in_error(
         value = serde_json::json!({"error": {"code": code, "message": status.canonical_reason().unwrap_or("error")}});
     }
     value["error"]["request_id"] = serde_json::Value::String(request_id.to_string());
+    if prefers_chinese(&req) {
+        let code = value["error"]["code"].as_str().unwrap_or("").to_string();
+        if let Some(text) = zh.or_else(|| crate::error::standard_zh(&code).map(str::to_string)) {
+            value["error"]["message"] = serde_json::Value::String(text);
+        }
+    }
     let mut builder = HttpResponse::build(status);
     for (k, v) in head_headers.iter() {
         if k != header::CONTENT_LENGTH && k != header::CONTENT_TYPE {

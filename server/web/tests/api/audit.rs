@@ -31,94 +31,34 @@ fn each_state_change_writes_one_record() {
         assert_eq!(r.status, 201, "{action}: {}", r.body);
         assert_eq!(app.audit_count(action), n + 1, "{action}");
     }
-    let staff = c.get("/api/v1/staff?q=li.si").json()["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let node = c.get("/api/v1/org/nodes").json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|n| n["code"] == "T1")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let staff = c.get("/api/v1/staff?q=li.si").json()["items"][0]["id"].as_str().unwrap().to_string();
+    let node =
+        c.get("/api/v1/org/nodes").json()["items"].as_array().unwrap().iter().find(|n| n["code"] == "T1").unwrap()
+            ["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
     let actions = [
-        (
-            "org.rename",
-            "PATCH",
-            format!("/api/v1/org/nodes/{node}"),
-            json!({"name": "二队"}),
-        ),
-        (
-            "org.move",
-            "POST",
-            format!("/api/v1/org/nodes/{node}/move"),
-            json!({"new_parent_id": org.branch_b}),
-        ),
-        (
-            "staff.update",
-            "PATCH",
-            format!("/api/v1/staff/{staff}"),
-            json!({"name": "李四四"}),
-        ),
-        (
-            "staff.move",
-            "POST",
-            format!("/api/v1/staff/{staff}/move"),
-            json!({"node_id": org.outlet_b1}),
-        ),
-        (
-            "role.grant",
-            "POST",
-            format!("/api/v1/staff/{staff}/roles"),
-            json!({"role": "rm"}),
-        ),
-        (
-            "role.revoke",
-            "DELETE",
-            format!("/api/v1/staff/{staff}/roles/rm"),
-            json!(null),
-        ),
-        (
-            "staff.suspend",
-            "POST",
-            format!("/api/v1/staff/{staff}/suspend"),
-            json!(null),
-        ),
-        (
-            "staff.reactivate",
-            "POST",
-            format!("/api/v1/staff/{staff}/reactivate"),
-            json!(null),
-        ),
-        (
-            "staff.resign",
-            "POST",
-            format!("/api/v1/staff/{staff}/resign"),
-            json!(null),
-        ),
+        ("org.rename", "PATCH", format!("/api/v1/org/nodes/{node}"), json!({"name": "二队"})),
+        ("org.move", "POST", format!("/api/v1/org/nodes/{node}/move"), json!({"new_parent_id": org.branch_b})),
+        ("staff.update", "PATCH", format!("/api/v1/staff/{staff}"), json!({"name": "李四四"})),
+        ("staff.move", "POST", format!("/api/v1/staff/{staff}/move"), json!({"node_id": org.outlet_b1})),
+        ("role.grant", "POST", format!("/api/v1/staff/{staff}/roles"), json!({"role": "rm"})),
+        ("role.revoke", "DELETE", format!("/api/v1/staff/{staff}/roles/rm"), json!(null)),
+        ("staff.suspend", "POST", format!("/api/v1/staff/{staff}/suspend"), json!(null)),
+        ("staff.reactivate", "POST", format!("/api/v1/staff/{staff}/reactivate"), json!(null)),
+        ("staff.resign", "POST", format!("/api/v1/staff/{staff}/resign"), json!(null)),
     ];
     for (action, method, path, body) in actions {
         let n = app.audit_count(action);
-        let r = c.send(
-            method,
-            &path,
-            if body.is_null() { None } else { Some(body) },
-        );
+        let r = c.send(method, &path, if body.is_null() { None } else { Some(body) });
         assert!(r.status < 300, "{action}: {}", r.body);
         assert_eq!(app.audit_count(action), n + 1, "{action}");
     }
     assert_eq!(app.audit_total(), before + 11);
     // Histories were kept.
     let h = c.get(&format!("/api/v1/staff/{staff}/history")).json();
-    let kinds: Vec<&str> = h["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = h["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["create", "move", "status", "status", "status"]);
     let h = c.get(&format!("/api/v1/org/nodes/{node}/history")).json();
     assert_eq!(h["items"].as_array().unwrap().len(), 3);
@@ -131,10 +71,7 @@ fn auditors_read_filter_and_verify() {
     app.user("rm.wang", &org.outlet_a1, &[Role::Rm]);
     app.user("aud.zhao", &org.hq, &[Role::Auditor]);
     let mut anon = app.client();
-    anon.post(
-        "/api/v1/auth/login",
-        json!({"username": "rm.wang", "password": "Wrong-password-1"}),
-    );
+    anon.post("/api/v1/auth/login", json!({"username": "rm.wang", "password": "Wrong-password-1"}));
     let mut c = app.login("aud.zhao", PASSWORD);
     let r = c.get("/api/v1/audit?action=auth.login&outcome=failure");
     assert_eq!(r.status, 200);
@@ -179,7 +116,10 @@ fn tampering_is_detected_and_named() {
     let aud = app.user("aud.zhao", &org.hq, &[Role::Auditor]);
     let mut c = app.bearer(&admin);
     for i in 0..4 {
-        c.post("/api/v1/org/nodes", json!({"parent_id": org.branch_a, "code": format!("T{i}"), "name": "队", "kind": "team"}));
+        c.post(
+            "/api/v1/org/nodes",
+            json!({"parent_id": org.branch_a, "code": format!("T{i}"), "name": "队", "kind": "team"}),
+        );
     }
     // Someone with database access edits record 3 behind siyu's back (dropping the guard first).
     let mut conn = app.conn();
@@ -188,9 +128,7 @@ fn tampering_is_detected_and_named() {
         siyu_store::DbConn::Postgres(_) => "DROP TRIGGER audit_log_no_change ON audit_log",
     };
     diesel::sql_query(sql).execute(&mut *conn).unwrap();
-    diesel::sql_query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 3")
-        .execute(&mut *conn)
-        .unwrap();
+    diesel::sql_query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 3").execute(&mut *conn).unwrap();
     drop(conn);
     let mut a = app.bearer(&aud);
     let v = a.post("/api/v1/audit/verify", json!(null)).json();

@@ -75,10 +75,7 @@ fn every_route_every_role_both_subtrees() {
     // Targets: a node and a member of staff in each branch (in the outlets below the branches).
     let victim_a = app.user("victim.a", &org.outlet_a1, &[Role::Rm]);
     let victim_b = app.user("victim.b", &org.outlet_b1, &[Role::Rm]);
-    let t = Targets {
-        node: (org.outlet_a1.clone(), org.outlet_b1.clone()),
-        staff: (victim_a, victim_b),
-    };
+    let t = Targets { node: (org.outlet_a1.clone(), org.outlet_b1.clone()), staff: (victim_a, victim_b) };
 
     let mut checked = 0;
     let mut n = 0;
@@ -94,10 +91,7 @@ fn every_route_every_role_both_subtrees() {
                 n += 1;
                 let spare = {
                     let mut c = client.clone();
-                    c.post("/api/v1/tokens", json!({"name": "spare"})).json()["id"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string()
+                    c.post("/api/v1/tokens", json!({"name": "spare"})).json()["id"].as_str().unwrap_or("").to_string()
                 };
                 let path = fill(r.path, own, &t, &spare);
                 let body = sample_body(r.method.as_str(), r.path, &t, n);
@@ -117,13 +111,7 @@ fn every_route_every_role_both_subtrees() {
                     Access::Public => unreachable!(),
                 };
                 let scoped = r.path.contains("{node_id}") || r.path.contains("{staff_id}");
-                let what = format!(
-                    "{} {} as {} ({})",
-                    r.method,
-                    r.path,
-                    role,
-                    if own { "own" } else { "other" }
-                );
+                let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
                 if !allowed {
                     assert_eq!(resp.status, 403, "{what}: {}", resp.body);
                     if matches!(r.access, Access::Perm(_)) {
@@ -135,11 +123,7 @@ fn every_route_every_role_both_subtrees() {
                         );
                     }
                 } else if scoped && !own {
-                    assert_eq!(
-                        resp.status, 404,
-                        "{what}: another subtree's object is not found: {}",
-                        resp.body
-                    );
+                    assert_eq!(resp.status, 404, "{what}: another subtree's object is not found: {}", resp.body);
                     assert_eq!(resp.code(), "not_found");
                     assert_eq!(
                         app.audit_count("authz.out_of_scope"),
@@ -147,17 +131,9 @@ fn every_route_every_role_both_subtrees() {
                         "{what}: the refusal is audited"
                     );
                 } else {
-                    assert!(
-                        ![401, 403].contains(&resp.status),
-                        "{what}: refused: {}",
-                        resp.body
-                    );
+                    assert!(![401, 403].contains(&resp.status), "{what}: refused: {}", resp.body);
                     if scoped {
-                        assert_ne!(
-                            resp.status, 404,
-                            "{what}: own object not found: {}",
-                            resp.body
-                        );
+                        assert_ne!(resp.status, 404, "{what}: own object not found: {}", resp.body);
                     }
                     assert!(resp.status < 500, "{what}: {}", resp.body);
                 }
@@ -173,15 +149,8 @@ fn every_protected_route_needs_a_principal() {
     let app = TestApp::start();
     let mut anon = app.client();
     for r in table() {
-        let path = r
-            .path
-            .replace("{node_id}", "x")
-            .replace("{staff_id}", "x")
-            .replace("{token_id}", "x");
-        let path = path
-            .replace("{session_id}", "x")
-            .replace("{seq}", "1")
-            .replace("{role}", "rm");
+        let path = r.path.replace("{node_id}", "x").replace("{staff_id}", "x").replace("{token_id}", "x");
+        let path = path.replace("{session_id}", "x").replace("{seq}", "1").replace("{role}", "rm");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {
             assert_ne!(resp.status, 401, "{} {}", r.method, r.path);
@@ -206,20 +175,9 @@ fn a_branch_manager_cannot_see_another_branch() {
         .iter()
         .map(|s| s["username"].as_str().unwrap_or("").to_string())
         .collect();
-    assert!(
-        names.contains(&"rm.beijing".to_string()) && !names.contains(&"rm.shanghai".to_string()),
-        "{names:?}"
-    );
+    assert!(names.contains(&"rm.beijing".to_string()) && !names.contains(&"rm.shanghai".to_string()), "{names:?}");
     assert_eq!(c.get(&format!("/api/v1/staff/{other}")).status, 404);
-    assert_eq!(
-        c.get(&format!("/api/v1/staff?node_id={}", org.branch_b))
-            .status,
-        404
-    );
+    assert_eq!(c.get(&format!("/api/v1/staff?node_id={}", org.branch_b)).status, 404);
     let nodes = c.get("/api/v1/org/nodes").json();
-    assert!(nodes["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|n| n["id"] != org.branch_b.as_str()));
+    assert!(nodes["items"].as_array().unwrap().iter().all(|n| n["id"] != org.branch_b.as_str()));
 }

@@ -70,8 +70,7 @@ pub struct TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         let h = self.handle.clone();
-        let _ =
-            std::thread::spawn(move || actix_web::rt::System::new().block_on(h.stop(false))).join();
+        let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(h.stop(false))).join();
     }
 }
 
@@ -102,12 +101,7 @@ impl TestApp {
         let env = Env::new(Arc::new(settings), clock.clone()).unwrap();
         let pool = siyu_store::conn::pool(&db.url, 4, std::time::Duration::from_secs(10)).unwrap();
         let backend = pool.get().unwrap().backend();
-        let state = web::Data::new(AppState {
-            pool,
-            env,
-            backend,
-            metrics: siyu_web::metrics::Metrics::new(),
-        });
+        let state = web::Data::new(AppState { pool, env, backend, metrics: siyu_web::metrics::Metrics::new() });
         let (tx, rx) = std::sync::mpsc::channel();
         let st = state.clone();
         std::thread::spawn(move || {
@@ -124,13 +118,7 @@ impl TestApp {
             })
         });
         let (addr, handle) = rx.recv().unwrap();
-        TestApp {
-            base: format!("http://{addr}"),
-            state,
-            clock,
-            _db: db,
-            handle,
-        }
+        TestApp { base: format!("http://{addr}"), state, clock, _db: db, handle }
     }
 
     pub fn conn(&self) -> PooledConn {
@@ -156,61 +144,30 @@ impl TestApp {
         write_tx(&mut c, |c| -> siyu_store::Result<Org> {
             let hq = org::insert(
                 c,
-                org::NewNode {
-                    parent: None,
-                    code: "HQ",
-                    name: "总行",
-                    kind: NodeKind::HeadOffice,
-                },
+                org::NewNode { parent: None, code: "HQ", name: "总行", kind: NodeKind::HeadOffice },
                 now,
             )?;
             let a = org::insert(
                 c,
-                org::NewNode {
-                    parent: Some(&hq),
-                    code: "BJ",
-                    name: "北京分行",
-                    kind: NodeKind::Branch,
-                },
+                org::NewNode { parent: Some(&hq), code: "BJ", name: "北京分行", kind: NodeKind::Branch },
                 now,
             )?;
             let a1 = org::insert(
                 c,
-                org::NewNode {
-                    parent: Some(&a),
-                    code: "BJ01",
-                    name: "朝阳支行",
-                    kind: NodeKind::Outlet,
-                },
+                org::NewNode { parent: Some(&a), code: "BJ01", name: "朝阳支行", kind: NodeKind::Outlet },
                 now,
             )?;
             let b = org::insert(
                 c,
-                org::NewNode {
-                    parent: Some(&hq),
-                    code: "SH",
-                    name: "上海分行",
-                    kind: NodeKind::Branch,
-                },
+                org::NewNode { parent: Some(&hq), code: "SH", name: "上海分行", kind: NodeKind::Branch },
                 now,
             )?;
             let b1 = org::insert(
                 c,
-                org::NewNode {
-                    parent: Some(&b),
-                    code: "SH01",
-                    name: "浦东支行",
-                    kind: NodeKind::Outlet,
-                },
+                org::NewNode { parent: Some(&b), code: "SH01", name: "浦东支行", kind: NodeKind::Outlet },
                 now,
             )?;
-            Ok(Org {
-                hq: hq.id,
-                branch_a: a.id,
-                outlet_a1: a1.id,
-                branch_b: b.id,
-                outlet_b1: b1.id,
-            })
+            Ok(Org { hq: hq.id, branch_a: a.id, outlet_a1: a1.id, branch_b: b.id, outlet_b1: b1.id })
         })
         .unwrap()
     }
@@ -220,13 +177,7 @@ impl TestApp {
         self.user_with(username, node, roles, false)
     }
 
-    pub fn user_with(
-        &self,
-        username: &str,
-        node: &str,
-        roles: &[Role],
-        must_change: bool,
-    ) -> String {
+    pub fn user_with(&self, username: &str, node: &str, roles: &[Role], must_change: bool) -> String {
         let mut c = self.conn();
         let now = self.clock.as_ref().now_utc();
         write_tx(&mut c, |c: &mut DbConn| -> siyu_store::Result<String> {
@@ -253,9 +204,7 @@ impl TestApp {
     pub fn token_for(&self, staff_id: &str) -> String {
         let mut c = self.conn();
         let ctx = siyu_app::bootstrap::cli_context();
-        siyu_app::tokens::create(&mut c, self.env(), &ctx, staff_id, "test", 30)
-            .unwrap()
-            .token
+        siyu_app::tokens::create(&mut c, self.env(), &ctx, staff_id, "test", 30).unwrap().token
     }
 
     pub fn bearer(&self, staff_id: &str) -> Client {
@@ -267,17 +216,12 @@ impl TestApp {
     /// Logs in through the API and completes every step (password change, second factor) to a full session.
     pub fn login(&self, username: &str, password: &str) -> Client {
         let mut cl = self.client();
-        let r = cl.post(
-            "/api/v1/auth/login",
-            json!({"username": username, "password": password}),
-        );
+        let r = cl.post("/api/v1/auth/login", json!({"username": username, "password": password}));
         assert_eq!(r.status, 200, "login {username}: {}", r.body);
         let mut stage = r.json()["stage"].as_str().unwrap().to_string();
         if stage == "password_change" {
-            let r = cl.post(
-                "/api/v1/auth/password",
-                json!({"current_password": password, "new_password": NEW_PASSWORD}),
-            );
+            let r =
+                cl.post("/api/v1/auth/password", json!({"current_password": password, "new_password": NEW_PASSWORD}));
             assert_eq!(r.status, 200, "password change: {}", r.body);
             stage = r.json()["stage"].as_str().unwrap().to_string();
         }
@@ -299,11 +243,7 @@ impl TestApp {
         use diesel::prelude::*;
         use siyu_store::schema::audit_log;
         let mut c = self.conn();
-        audit_log::table
-            .filter(audit_log::action.eq(action))
-            .count()
-            .get_result(&mut *c)
-            .unwrap()
+        audit_log::table.filter(audit_log::action.eq(action)).count().get_result(&mut *c).unwrap()
     }
 
     pub fn audit_total(&self) -> i64 {
@@ -336,17 +276,11 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     pub fn code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
     }
 }
 
@@ -392,11 +326,7 @@ impl Client {
             Some(Value::Null) | None if method != "GET" && method != "DELETE" => {
                 self.raw(method, path, Some(("application/json", b"{}".to_vec())))
             }
-            Some(v) if !v.is_null() => self.raw(
-                method,
-                path,
-                Some(("application/json", v.to_string().into_bytes())),
-            ),
+            Some(v) if !v.is_null() => self.raw(method, path, Some(("application/json", v.to_string().into_bytes()))),
             _ => self.raw(method, path, None),
         }
     }
@@ -428,12 +358,7 @@ impl Client {
         let headers: Vec<(String, String)> = resp
             .headers_names()
             .into_iter()
-            .flat_map(|n| {
-                resp.all(&n)
-                    .into_iter()
-                    .map(move |v| (n.clone(), v.to_string()))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|n| resp.all(&n).into_iter().map(move |v| (n.clone(), v.to_string())).collect::<Vec<_>>())
             .collect();
         for (k, v) in &headers {
             if k.eq_ignore_ascii_case("set-cookie") {
@@ -445,11 +370,7 @@ impl Client {
             }
         }
         let body = resp.into_string().unwrap_or_default();
-        let r = Resp {
-            status,
-            headers,
-            body,
-        };
+        let r = Resp { status, headers, body };
         if let Some(t) = r.json().get("csrf_token").and_then(|t| t.as_str()) {
             self.csrf = Some(t.to_string());
         }

@@ -14,9 +14,7 @@ fn health_readiness_and_metrics() {
     let m = c.get("/metrics");
     assert_eq!(m.status, 200);
     assert!(
-        m.body.contains(
-            "siyu_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"}"
-        ),
+        m.body.contains("siyu_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"}"),
         "{}",
         m.body
     );
@@ -42,49 +40,21 @@ fn every_response_carries_the_security_headers() {
     for path in ["/healthz", "/api/v1/me", "/api/openapi.json", "/", "/staff"] {
         let r = c.get(path);
         let csp = r.header("content-security-policy").unwrap_or_default();
-        for d in [
-            "default-src 'self'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "frame-ancestors 'none'",
-        ] {
+        for d in ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
             assert!(csp.contains(d), "{path}: {csp}");
         }
-        assert_eq!(
-            r.header("x-content-type-options"),
-            Some("nosniff"),
-            "{path}"
-        );
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
         assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
-        assert!(
-            r.header("x-request-id").is_some_and(|v| v.len() >= 16),
-            "{path}"
-        );
-        assert!(
-            r.header("strict-transport-security").is_none(),
-            "{path}: HSTS only under TLS"
-        );
+        assert!(r.header("x-request-id").is_some_and(|v| v.len() >= 16), "{path}");
+        assert!(r.header("strict-transport-security").is_none(), "{path}: HSTS only under TLS");
     }
-    assert_eq!(
-        c.get("/api/v1/me").header("cache-control"),
-        Some("no-store")
-    );
+    assert_eq!(c.get("/api/v1/me").header("cache-control"), Some("no-store"));
     let mut with_id = app.client();
-    with_id
-        .extra
-        .push(("X-Request-Id".into(), "trace-abc-123".into()));
-    assert_eq!(
-        with_id.get("/healthz").header("x-request-id"),
-        Some("trace-abc-123")
-    );
+    with_id.extra.push(("X-Request-Id".into(), "trace-abc-123".into()));
+    assert_eq!(with_id.get("/healthz").header("x-request-id"), Some("trace-abc-123"));
     let mut forged = app.client();
-    forged
-        .extra
-        .push(("X-Request-Id".into(), "bad id\tinjected".into()));
-    assert_ne!(
-        forged.get("/healthz").header("x-request-id"),
-        Some("bad id\tinjected")
-    );
+    forged.extra.push(("X-Request-Id".into(), "bad id\tinjected".into()));
+    assert_ne!(forged.get("/healthz").header("x-request-id"), Some("bad id\tinjected"));
 }
 
 #[test]
@@ -105,25 +75,10 @@ fn openapi_describes_every_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for r in siyu_web::routes::table() {
         let op = &doc["paths"][r.path][r.method.as_str().to_lowercase()];
-        assert!(
-            op.is_object(),
-            "{} {} missing from the document",
-            r.method,
-            r.path
-        );
-        assert!(
-            op["responses"]["500"].is_object(),
-            "{} {}: errors documented",
-            r.method,
-            r.path
-        );
+        assert!(op.is_object(), "{} {} missing from the document", r.method, r.path);
+        assert!(op["responses"]["500"].is_object(), "{} {}: errors documented", r.method, r.path);
         if r.access != siyu_web::routes::Access::Public {
-            assert!(
-                op["security"].is_array(),
-                "{} {}: auth documented",
-                r.method,
-                r.path
-            );
+            assert!(op["security"].is_array(), "{} {}: auth documented", r.method, r.path);
             assert!(
                 op["responses"]["401"].is_object() && op["responses"]["403"].is_object(),
                 "{} {}",
@@ -131,14 +86,9 @@ fn openapi_describes_every_route() {
                 r.path
             );
         }
-        if let Some(body) =
-            op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
-        {
+        if let Some(body) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() {
             let name = body.rsplit('/').next().unwrap();
-            assert!(
-                doc["components"]["schemas"][name].is_object(),
-                "{name} is defined"
-            );
+            assert!(doc["components"]["schemas"][name].is_object(), "{name} is defined");
         }
     }
     assert!(doc["components"]["securitySchemes"]["session"].is_object());
@@ -157,25 +107,16 @@ fn secrets_never_reach_the_logs() {
     m.bearer = Some(token.clone());
     m.get("/api/v1/me?mobile=13800138000");
     let mut bad = app.client();
-    bad.post(
-        "/api/v1/auth/login",
-        json!({"username": "rm.wang", "password": "Very-Secret-Wrong-9"}),
-    );
+    bad.post("/api/v1/auth/login", json!({"username": "rm.wang", "password": "Very-Secret-Wrong-9"}));
     let session = c.cookie.clone().unwrap();
     let session_value = session.split_once('=').unwrap().1.to_string();
     let csrf = c.csrf.clone().unwrap();
     c.get("/api/v1/me");
     let text = logs();
     assert!(text.contains("handled"), "requests are logged");
-    for secret in [
-        PASSWORD,
-        "Very-Secret-Wrong-9",
-        crate::harness::NEW_PASSWORD,
-        &token,
-        &session_value,
-        &csrf,
-        "13800138000",
-    ] {
+    for secret in
+        [PASSWORD, "Very-Secret-Wrong-9", crate::harness::NEW_PASSWORD, &token, &session_value, &csrf, "13800138000"]
+    {
         if let Some(i) = text.find(secret) {
             let start = text[..i].rfind('\n').map(|j| j + 1).unwrap_or(0);
             let end = text[i..].find('\n').map(|j| i + j).unwrap_or(text.len());

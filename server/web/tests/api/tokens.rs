@@ -17,26 +17,15 @@ fn tokens_are_shown_once_and_act_as_their_owner() {
     let id = r.json()["id"].as_str().unwrap().to_string();
     assert!(token.starts_with("siyu_"));
     let list = c.get("/api/v1/tokens");
-    assert!(
-        !list.body.contains(&token),
-        "the token is never shown again"
-    );
+    assert!(!list.body.contains(&token), "the token is never shown again");
     assert_eq!(list.json()["items"][0]["name"], "crm-sync");
 
     let mut m = app.client();
     m.bearer = Some(token.clone());
     assert_eq!(m.get("/api/v1/me").json()["username"], "bm.zhou");
-    assert_eq!(
-        m.get("/api/v1/staff").status,
-        200,
-        "the owner's permissions"
-    );
+    assert_eq!(m.get("/api/v1/staff").status, 200, "the owner's permissions");
     assert_eq!(m.get("/api/v1/audit").status, 403, "and no more");
-    assert_eq!(
-        m.post("/api/v1/tokens", json!({"name": "no-csrf-needed"}))
-            .status,
-        201
-    );
+    assert_eq!(m.post("/api/v1/tokens", json!({"name": "no-csrf-needed"})).status, 201);
 
     assert_eq!(c.delete(&format!("/api/v1/tokens/{id}")).status, 204);
     assert_eq!(m.get("/api/v1/me").status, 401);
