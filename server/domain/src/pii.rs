@@ -13,12 +13,10 @@ mod mask;
 mod normalize;
 
 pub use detect::{
-    is_bank_card, is_mobile, is_resident_id, luhn_valid, redact, scan, scan_with, Finding, PiiKind,
-    ScanConfig,
+    is_bank_card, is_mobile, is_resident_id, luhn_valid, redact, scan, scan_with, Finding, PiiKind, ScanConfig,
 };
 pub use mask::{
-    aum_band, mask_address, mask_card, mask_id_number, mask_mobile, mask_name, mask_value,
-    DEFAULT_AUM_BOUNDS_YUAN,
+    aum_band, mask_address, mask_card, mask_id_number, mask_mobile, mask_name, mask_value, DEFAULT_AUM_BOUNDS_YUAN,
 };
 pub use normalize::{normalize_digits, normalize_id_number, normalize_mobile};
 

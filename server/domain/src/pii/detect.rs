@@ -5,9 +5,7 @@
 //! what keep false positives on order numbers and amounts rare.
 
 use super::mask::mask_value;
-use super::normalize::{
-    fold_width, is_layout, normalize_digits, normalize_id_number, normalize_mobile,
-};
+use super::normalize::{fold_width, is_layout, normalize_digits, normalize_id_number, normalize_mobile};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -54,12 +52,7 @@ pub struct ScanConfig {
 
 impl Default for ScanConfig {
     fn default() -> Self {
-        Self {
-            card_min_len: 16,
-            card_max_len: 19,
-            legacy_id: true,
-            mobile: true,
-        }
+        Self { card_min_len: 16, card_max_len: 19, legacy_id: true, mobile: true }
     }
 }
 
@@ -77,10 +70,7 @@ fn num(b: &[u8]) -> u32 {
 }
 
 fn date_ok(year: u32, month: u32, day: u32) -> bool {
-    i32::try_from(year)
-        .ok()
-        .and_then(|y| NaiveDate::from_ymd_opt(y, month, day))
-        .is_some()
+    i32::try_from(year).ok().and_then(|y| NaiveDate::from_ymd_opt(y, month, day)).is_some()
 }
 
 /// `s` already normalised (ASCII, upper-case X).
@@ -91,11 +81,7 @@ fn resident_id_canonical(s: &str, legacy: bool) -> bool {
             if !b[..17].iter().all(u8::is_ascii_digit) {
                 return false;
             }
-            let sum: u32 = b[..17]
-                .iter()
-                .zip(ID_WEIGHTS)
-                .map(|(d, w)| u32::from(d - b'0') * w)
-                .sum();
+            let sum: u32 = b[..17].iter().zip(ID_WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
             if ID_CHECK[(sum % 11) as usize] != b[17] {
                 return false;
             }
@@ -104,8 +90,7 @@ fn resident_id_canonical(s: &str, legacy: bool) -> bool {
         }
         // Legacy cards (before 1999) carry a two-digit 19YY year and no check digit.
         15 if legacy => {
-            b.iter().all(u8::is_ascii_digit)
-                && date_ok(1900 + num(&b[6..8]), num(&b[8..10]), num(&b[10..12]))
+            b.iter().all(u8::is_ascii_digit) && date_ok(1900 + num(&b[6..8]), num(&b[8..10]), num(&b[10..12]))
         }
         _ => false,
     }
@@ -151,10 +136,7 @@ pub fn is_bank_card(s: &str) -> bool {
 
 fn mobile_canonical(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 11
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
-        && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
 /// A mainland mobile number (`1[3-9]` and 9 more digits), after stripping a `+86`/`0086` prefix,
@@ -204,11 +186,7 @@ pub fn scan(text: &str) -> Vec<Finding> {
 pub fn scan_with(text: &str, cfg: &ScanConfig) -> Vec<Finding> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let byte_at = |i: usize| chars.get(i).map_or(text.len(), |c| c.0);
-    let is_digit = |i: usize| {
-        chars
-            .get(i)
-            .is_some_and(|c| fold_width(c.1).is_ascii_digit())
-    };
+    let is_digit = |i: usize| chars.get(i).is_some_and(|c| fold_width(c.1).is_ascii_digit());
     let mut out = Vec::new();
     let mut run: Vec<Group> = Vec::new();
     let mut i = 0;
@@ -225,20 +203,14 @@ pub fn scan_with(text: &str, cfg: &ScanConfig) -> Vec<Finding> {
         }
         let mut closed = false;
         if let Some(&(_, c)) = chars.get(i) {
-            let after_alnum = chars
-                .get(i + 1)
-                .is_some_and(|c| fold_width(c.1).is_ascii_alphanumeric());
+            let after_alnum = chars.get(i + 1).is_some_and(|c| fold_width(c.1).is_ascii_alphanumeric());
             if matches!(fold_width(c), 'X' | 'x') && !after_alnum {
                 t.push('X');
                 i += 1;
                 closed = true;
             }
         }
-        run.push(Group {
-            start,
-            end: byte_at(i),
-            text: t,
-        });
+        run.push(Group { start, end: byte_at(i), text: t });
         // Does the number go on after a short gap of layout characters?
         let mut gap = 0;
         while gap < MAX_GAP && chars.get(i + gap).is_some_and(|c| is_layout(c.1)) {
@@ -267,28 +239,17 @@ fn flush(text: &str, run: &[Group], cfg: &ScanConfig, out: &mut Vec<Finding>) {
             }
             cands.push((b, joined.clone()));
         }
-        let hit = cands
-            .iter()
-            .rev()
-            .find_map(|(b, c)| classify(c, cfg).map(|k| (*b, k)));
+        let hit = cands.iter().rev().find_map(|(b, c)| classify(c, cfg).map(|k| (*b, k)));
         match hit {
             Some((b, kind)) => {
                 let mut start = run[a].start;
                 // Include a `+` of `+86` so a redaction does not leave it dangling.
                 if kind == PiiKind::Mobile {
-                    if let Some(p) = text[..start]
-                        .chars()
-                        .next_back()
-                        .filter(|c| fold_width(*c) == '+')
-                    {
+                    if let Some(p) = text[..start].chars().next_back().filter(|c| fold_width(*c) == '+') {
                         start -= p.len_utf8();
                     }
                 }
-                out.push(Finding {
-                    kind,
-                    start,
-                    end: run[b].end,
-                });
+                out.push(Finding { kind, start, end: run[b].end });
                 a = b + 1;
             }
             None => a += 1,

@@ -26,12 +26,7 @@ pub fn mask_mobile(s: &str) -> String {
 pub fn mask_id_number(s: &str) -> String {
     let n = normalize_id_number(s);
     if n.len() >= 8 && n.is_ascii() {
-        format!(
-            "{}{}{}",
-            &n[..1],
-            "*".repeat(n.len() - 2),
-            &n[n.len() - 1..]
-        )
+        format!("{}{}{}", &n[..1], "*".repeat(n.len() - 2), &n[n.len() - 1..])
     } else {
         FULL_MASK.to_string()
     }
@@ -77,17 +72,7 @@ pub fn mask_name(s: &str) -> String {
 const STREET_MARKERS: &[char] = &['镇', '乡', '街', '路', '村', '号', '弄', '巷'];
 /// `区` in these words names a compound or campus below district level: reaching one first means
 /// no district was named, so the fallback applies rather than showing the compound's name.
-const NOT_DISTRICT: &[&str] = &[
-    "小区",
-    "社区",
-    "园区",
-    "校区",
-    "厂区",
-    "景区",
-    "营区",
-    "片区",
-    "生活区",
-];
+const NOT_DISTRICT: &[&str] = &["小区", "社区", "园区", "校区", "厂区", "景区", "营区", "片区", "生活区"];
 /// A district token further in than this is not trusted to be one (it may be a `小区`).
 const MAX_DISTRICT_PREFIX: usize = 20;
 /// Without a district, at most this many leading characters are kept.

@@ -28,10 +28,7 @@ pub(crate) fn is_layout(c: char) -> bool {
 /// Full-width → ASCII, then spaces, dashes and zero-width characters removed.
 /// Letters and other punctuation are kept: this is not a validator.
 pub fn normalize_digits(s: &str) -> String {
-    s.chars()
-        .map(fold_width)
-        .filter(|c| !is_layout(*c))
-        .collect()
+    s.chars().map(fold_width).filter(|c| !is_layout(*c)).collect()
 }
 
 /// Canonical resident ID number: digits normalised and the check character `x` upper-cased,
@@ -45,10 +42,7 @@ pub fn normalize_id_number(s: &str) -> String {
 /// `+86`, `86`, `0086` and `(+86)` are stripped only when what remains is exactly 11 digits, so an
 /// unrelated 13-digit number starting with 86 is left as it is (and then fails `is_mobile`).
 pub fn normalize_mobile(s: &str) -> String {
-    let d: String = normalize_digits(s)
-        .chars()
-        .filter(|c| !matches!(c, '(' | ')' | '+'))
-        .collect();
+    let d: String = normalize_digits(s).chars().filter(|c| !matches!(c, '(' | ')' | '+')).collect();
     if !d.bytes().all(|b| b.is_ascii_digit()) {
         return d;
     }

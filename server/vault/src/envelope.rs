@@ -1,0 +1,166 @@
+//! The sealed-value format and what it is bound to.
+//!
+//! ```text
+//! byte 0      format version (1)
+//! byte 1      suite id (1 = AES-256-GCM, 2 = SM4-GCM)
+//! byte 2      key id length L (1..=64)
+//! 3..3+L      key id (ASCII, the field class)
+//! +4          key version, u32 big-endian
+//! +12         nonce, 96 random bits
+//! rest        ciphertext ‖ 16-byte GCM tag
+//! ```
+//! The associated data is the whole header followed by the length-prefixed table, column and row
+//! id, so changing the header, the ciphertext, or the place the value is stored breaks the tag
+//! (REQUIREMENTS A.4). The header is readable without any key, which is what lets a rewrap job
+//! find values on old versions cheaply.
+
+use crate::error::{Result, VaultError};
+use crate::keyring::validate_key_id;
+use crate::suite::{Suite, NONCE_LEN, TAG_LEN};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub const FORMAT_V1: u8 = 1;
+
+/// Where a sealed value lives. The row id must be known before sealing (use the row's UUID or
+/// business key, not an autoincrement assigned on insert).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Aad<'a> {
+    pub table: &'a str,
+    pub column: &'a str,
+    pub row_id: &'a str,
+}
+
+impl<'a> Aad<'a> {
+    pub fn new(table: &'a str, column: &'a str, row_id: &'a str) -> Self {
+        Aad { table, column, row_id }
+    }
+
+    /// header ‖ "|ctx" ‖ (u32 len ‖ bytes) × 3. Length prefixes keep `("ab","c")` and `("a","bc")`
+    /// apart.
+    pub(crate) fn bytes(&self, header: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(header.len() + 16 + self.table.len() + self.column.len() + self.row_id.len());
+        out.extend_from_slice(header);
+        out.extend_from_slice(b"|ctx");
+        for part in [self.table, self.column, self.row_id] {
+            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            out.extend_from_slice(part.as_bytes());
+        }
+        out
+    }
+}
+
+/// The public part of an envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub suite: Suite,
+    pub key_id: String,
+    pub key_version: u32,
+}
+
+impl Header {
+    pub(crate) fn encode_into(suite: Suite, key_id: &str, version: u32, out: &mut Vec<u8>) {
+        out.push(FORMAT_V1);
+        out.push(suite.id());
+        out.push(key_id.len() as u8);
+        out.extend_from_slice(key_id.as_bytes());
+        out.extend_from_slice(&version.to_be_bytes());
+    }
+}
+
+/// A parsed envelope borrowing its bytes.
+pub(crate) struct Parsed<'a> {
+    pub(crate) header: Header,
+    pub(crate) header_bytes: &'a [u8],
+    pub(crate) nonce: &'a [u8],
+    pub(crate) ct_and_tag: &'a [u8],
+}
+
+pub(crate) fn parse(env: &[u8]) -> Result<Parsed<'_>> {
+    let (&format, rest) = env.split_first().ok_or(VaultError::Malformed("empty"))?;
+    if format != FORMAT_V1 {
+        return Err(VaultError::Malformed("unknown format version"));
+    }
+    let (&suite, rest) = rest.split_first().ok_or(VaultError::Malformed("truncated"))?;
+    let suite = Suite::from_id(suite).ok_or(VaultError::Malformed("unknown suite"))?;
+    let (&len, rest) = rest.split_first().ok_or(VaultError::Malformed("truncated"))?;
+    let len = usize::from(len);
+    if rest.len() < len + 4 + NONCE_LEN + TAG_LEN {
+        return Err(VaultError::Malformed("truncated"));
+    }
+    let key_id = std::str::from_utf8(&rest[..len]).map_err(|_| VaultError::Malformed("key id"))?;
+    validate_key_id(key_id).map_err(|_| VaultError::Malformed("key id"))?;
+    let mut v = [0u8; 4];
+    v.copy_from_slice(&rest[len..len + 4]);
+    let header_len = 3 + len + 4;
+    Ok(Parsed {
+        header: Header { suite, key_id: key_id.to_string(), key_version: u32::from_be_bytes(v) },
+        header_bytes: &env[..header_len],
+        nonce: &env[header_len..header_len + NONCE_LEN],
+        ct_and_tag: &env[header_len + NONCE_LEN..],
+    })
+}
+
+/// Reads the header of an envelope without decrypting it.
+pub fn header(env: &[u8]) -> Result<Header> {
+    parse(env).map(|p| p.header)
+}
+
+/// A sealed value: ciphertext only, so it may be stored, serialised and logged freely. Serialises
+/// as unpadded standard base64; `Debug` shows only the header.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedValue(Vec<u8>);
+
+impl SealedValue {
+    /// Wraps envelope bytes read from storage (checked when opened).
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        SealedValue(bytes)
+    }
+
+    pub fn from_text(text: &str) -> Result<Self> {
+        STANDARD_NO_PAD
+            .decode(text.trim_end_matches('='))
+            .map(SealedValue)
+            .map_err(|_| VaultError::Malformed("not base64"))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+
+    /// Text form for TEXT columns and JSON.
+    pub fn to_text(&self) -> String {
+        STANDARD_NO_PAD.encode(&self.0)
+    }
+
+    pub fn header(&self) -> Result<Header> {
+        header(&self.0)
+    }
+}
+
+impl std::fmt::Debug for SealedValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.header() {
+            Ok(h) => write!(f, "Sealed({} v{} {}, {} bytes)", h.key_id, h.key_version, h.suite, self.0.len()),
+            Err(_) => write!(f, "Sealed(malformed, {} bytes)", self.0.len()),
+        }
+    }
+}
+
+impl Serialize for SealedValue {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_text())
+    }
+}
+
+impl<'de> Deserialize<'de> for SealedValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        SealedValue::from_text(&text).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,382 @@
+//! The key ring: per field class a data key (DEK) in numbered versions, each wrapped by the KEK.
+//!
+//! The ring holds unwrapped keys in memory only; what persists is [`WrappedKey`] and
+//! [`KeyPolicy`] records, which the store keeps in its tables. Rotation adds a version and makes it
+//! the one new values are sealed with; old versions keep decrypting until the minimum decryption
+//! version passes them (REQUIREMENTS A.5, A.6). Every version counts its encryptions and refuses
+//! to seal past a limit (A.9), because GCM's random-nonce bound is per key.
+
+use crate::error::{Result, VaultError};
+use crate::kek::KekProvider;
+use crate::suite::{Cipher, Suite};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use zeroize::Zeroizing;
+
+/// NIST SP 800-38D limits random 96-bit nonces to 2^32 invocations per key.
+pub const DEFAULT_ENCRYPTION_LIMIT: u64 = 1 << 32;
+
+/// A data key version as persisted: wrapped by the KEK, never in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrappedKey {
+    /// The field class this key seals (e.g. `customer.mobile`); also recorded in every envelope.
+    pub key_id: String,
+    pub version: u32,
+    pub suite: Suite,
+    /// Which KEK wrapped it, so a wrong KEK is reported by name.
+    pub kek_id: String,
+    /// base64 of nonce ‖ wrapped key ‖ tag, authenticated with the key id, version and suite.
+    pub wrapped: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Encryptions counted under this version when the record was exported.
+    pub encryptions: u64,
+}
+
+/// Per key: versions below `min_decryption_version` are refused (REQUIREMENTS A.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPolicy {
+    pub key_id: String,
+    pub min_decryption_version: u32,
+}
+
+/// Encryptions since the last [`KeyRing::take_usage`], for the store to add to its persisted
+/// counter (adding deltas keeps replicas from overwriting each other's counts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyUsage {
+    pub key_id: String,
+    pub version: u32,
+    pub delta: u64,
+    /// What this process believes the total is.
+    pub total: u64,
+}
+
+/// One unwrapped key version.
+pub(crate) struct DataKey {
+    pub(crate) version: u32,
+    pub(crate) suite: Suite,
+    pub(crate) cipher: Cipher,
+    dek: Zeroizing<Vec<u8>>,
+    record: WrappedKey,
+    used: AtomicU64,
+    pending: AtomicU64,
+}
+
+struct KeyEntry {
+    versions: BTreeMap<u32, Arc<DataKey>>,
+    min_decryption_version: u32,
+}
+
+impl KeyEntry {
+    fn latest(&self) -> Option<&Arc<DataKey>> {
+        self.versions.values().next_back()
+    }
+}
+
+/// Key ids go into envelopes and error messages, so they are short and plain.
+pub fn validate_key_id(key_id: &str) -> Result<()> {
+    let ok = !key_id.is_empty()
+        && key_id.len() <= 64
+        && key_id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._:-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(VaultError::InvalidKeyId(key_id.to_string()))
+    }
+}
+
+/// What a wrapped key is bound to: a record cannot be renamed, renumbered or re-suited.
+fn wrap_aad(key_id: &str, version: u32, suite: Suite) -> Vec<u8> {
+    let mut aad = b"siyu-dek/v1".to_vec();
+    aad.push(suite.id());
+    aad.push(key_id.len() as u8);
+    aad.extend_from_slice(key_id.as_bytes());
+    aad.extend_from_slice(&version.to_be_bytes());
+    aad
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Data keys for all field classes, unwrapped in memory.
+pub struct KeyRing {
+    suite: Suite,
+    kek: Arc<dyn KekProvider>,
+    limit: u64,
+    keys: RwLock<HashMap<String, KeyEntry>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing")
+            .field("suite", &self.suite)
+            .field("kek_id", &self.kek.kek_id())
+            .field("keys", &self.key_ids())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyRing {
+    /// An empty ring; new keys and versions use `suite`.
+    pub fn new(suite: Suite, kek: Arc<dyn KekProvider>) -> Self {
+        KeyRing { suite, kek, limit: DEFAULT_ENCRYPTION_LIMIT, keys: RwLock::new(HashMap::new()) }
+    }
+
+    /// Lowers (or raises) the per-version encryption limit; tests use a small one.
+    pub fn with_encryption_limit(mut self, limit: u64) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Unwraps persisted keys. Any key that does not unwrap stops the load with an error naming
+    /// the key and both KEK ids: a wrong KEK must stop the start before anything is written.
+    /// Versions may be of either suite, so a move between suites is a rotate and a rewrap.
+    pub fn load(suite: Suite, kek: Arc<dyn KekProvider>, keys: &[WrappedKey], policies: &[KeyPolicy]) -> Result<Self> {
+        let ring = KeyRing::new(suite, kek);
+        {
+            let mut map = ring.write();
+            for w in keys {
+                let dk = ring.unwrap_record(w)?;
+                let entry = map
+                    .entry(w.key_id.clone())
+                    .or_insert_with(|| KeyEntry { versions: BTreeMap::new(), min_decryption_version: 1 });
+                if entry.versions.insert(w.version, Arc::new(dk)).is_some() {
+                    return Err(VaultError::Invalid(format!("data key {} v{} appears twice", w.key_id, w.version)));
+                }
+            }
+            for p in policies {
+                let entry = map.get_mut(&p.key_id).ok_or_else(|| VaultError::UnknownKey(p.key_id.clone()))?;
+                entry.min_decryption_version = p.min_decryption_version;
+            }
+        }
+        Ok(ring)
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<String, KeyEntry>> {
+        // Writers only insert whole entries, so a panic elsewhere cannot leave a half-made one.
+        self.keys.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, KeyEntry>> {
+        self.keys.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn unwrap_record(&self, w: &WrappedKey) -> Result<DataKey> {
+        validate_key_id(&w.key_id)?;
+        let wrong = || VaultError::WrongKek {
+            key_id: w.key_id.clone(),
+            version: w.version,
+            kek_id: self.kek.kek_id(),
+            wrapped_by: w.kek_id.clone(),
+        };
+        let blob = STANDARD.decode(&w.wrapped).map_err(|_| wrong())?;
+        let dek = self.kek.unwrap(w.suite, &blob, &wrap_aad(&w.key_id, w.version, w.suite)).ok_or_else(wrong)?;
+        let cipher = Cipher::new(w.suite, &dek).map_err(|_| wrong())?;
+        Ok(DataKey {
+            version: w.version,
+            suite: w.suite,
+            cipher,
+            dek,
+            record: w.clone(),
+            used: AtomicU64::new(w.encryptions),
+            pending: AtomicU64::new(0),
+        })
+    }
+
+    fn new_version(&self, key_id: &str, version: u32) -> Result<DataKey> {
+        let mut dek = Zeroizing::new(vec![0u8; self.suite.dek_len()]);
+        OsRng.fill_bytes(&mut dek);
+        let wrapped = self.kek.wrap(self.suite, &dek, &wrap_aad(key_id, version, self.suite))?;
+        let record = WrappedKey {
+            key_id: key_id.to_string(),
+            version,
+            suite: self.suite,
+            kek_id: self.kek.kek_id(),
+            wrapped: STANDARD.encode(wrapped),
+            created_at: now_unix(),
+            encryptions: 0,
+        };
+        Ok(DataKey {
+            version,
+            suite: self.suite,
+            cipher: Cipher::new(self.suite, &dek)?,
+            dek,
+            record,
+            used: AtomicU64::new(0),
+            pending: AtomicU64::new(0),
+        })
+    }
+
+    /// The suite new keys and versions use.
+    pub fn suite(&self) -> Suite {
+        self.suite
+    }
+
+    pub fn kek_id(&self) -> String {
+        self.kek.kek_id()
+    }
+
+    pub fn key_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.read().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Creates version 1 of a new data key; returns the record to persist.
+    pub fn create_key(&self, key_id: &str) -> Result<WrappedKey> {
+        validate_key_id(key_id)?;
+        let mut map = self.write();
+        if map.contains_key(key_id) {
+            return Err(VaultError::KeyExists(key_id.to_string()));
+        }
+        let dk = self.new_version(key_id, 1)?;
+        let record = dk.record.clone();
+        let mut versions = BTreeMap::new();
+        versions.insert(1, Arc::new(dk));
+        map.insert(key_id.to_string(), KeyEntry { versions, min_decryption_version: 1 });
+        Ok(record)
+    }
+
+    /// Creates the key if it is missing; `None` when it already existed.
+    pub fn ensure_key(&self, key_id: &str) -> Result<Option<WrappedKey>> {
+        match self.create_key(key_id) {
+            Ok(w) => Ok(Some(w)),
+            Err(VaultError::KeyExists(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Adds a version; from now on values are sealed with it. Returns the record to persist.
+    pub fn rotate(&self, key_id: &str) -> Result<WrappedKey> {
+        let mut map = self.write();
+        let entry = map.get_mut(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        let next = entry.latest().map_or(1, |k| k.version + 1);
+        let dk = self.new_version(key_id, next)?;
+        let record = dk.record.clone();
+        entry.versions.insert(next, Arc::new(dk));
+        Ok(record)
+    }
+
+    pub fn latest_version(&self, key_id: &str) -> Result<u32> {
+        let map = self.read();
+        let entry = map.get(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        entry.latest().map(|k| k.version).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))
+    }
+
+    pub fn min_decryption_version(&self, key_id: &str) -> Result<u32> {
+        let map = self.read();
+        Ok(map.get(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?.min_decryption_version)
+    }
+
+    /// Retires versions below `min` (or restores them by moving it back). The latest version
+    /// can never be retired, or nothing could be sealed or read. Returns the policy to persist.
+    pub fn set_min_decryption_version(&self, key_id: &str, min: u32) -> Result<KeyPolicy> {
+        let mut map = self.write();
+        let entry = map.get_mut(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        let latest = entry.latest().map_or(1, |k| k.version);
+        if min == 0 || min > latest {
+            return Err(VaultError::Invalid(format!(
+                "minimum decryption version of {key_id} must be between 1 and the latest version {latest}"
+            )));
+        }
+        entry.min_decryption_version = min;
+        Ok(KeyPolicy { key_id: key_id.to_string(), min_decryption_version: min })
+    }
+
+    /// The latest version, with one encryption counted against its limit.
+    pub(crate) fn for_encryption(&self, key_id: &str) -> Result<Arc<DataKey>> {
+        let map = self.read();
+        let entry = map.get(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        let dk = entry.latest().ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        if dk.used.fetch_add(1, Ordering::Relaxed) >= self.limit {
+            dk.used.fetch_sub(1, Ordering::Relaxed);
+            return Err(VaultError::KeyExhausted {
+                key_id: key_id.to_string(),
+                version: dk.version,
+                limit: self.limit,
+            });
+        }
+        dk.pending.fetch_add(1, Ordering::Relaxed);
+        Ok(Arc::clone(dk))
+    }
+
+    /// A version for decryption, refused below the minimum decryption version.
+    pub(crate) fn for_decryption(&self, key_id: &str, version: u32) -> Result<Arc<DataKey>> {
+        let map = self.read();
+        let entry = map.get(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        if version < entry.min_decryption_version {
+            return Err(VaultError::Retired { key_id: key_id.to_string(), version, min: entry.min_decryption_version });
+        }
+        entry
+            .versions
+            .get(&version)
+            .cloned()
+            .ok_or_else(|| VaultError::UnknownVersion { key_id: key_id.to_string(), version })
+    }
+
+    /// Encryption counts since the last call, for the store to add to its records.
+    pub fn take_usage(&self) -> Vec<KeyUsage> {
+        let map = self.read();
+        let mut out = Vec::new();
+        for (key_id, entry) in map.iter() {
+            for dk in entry.versions.values() {
+                let delta = dk.pending.swap(0, Ordering::Relaxed);
+                if delta > 0 {
+                    let total = dk.used.load(Ordering::Relaxed);
+                    out.push(KeyUsage { key_id: key_id.clone(), version: dk.version, delta, total });
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.key_id, a.version).cmp(&(&b.key_id, b.version)));
+        out
+    }
+
+    /// Everything to persist: every version (with its current count) and every policy.
+    pub fn export(&self) -> (Vec<WrappedKey>, Vec<KeyPolicy>) {
+        let map = self.read();
+        let mut keys = Vec::new();
+        let mut policies = Vec::new();
+        for (key_id, entry) in map.iter() {
+            for dk in entry.versions.values() {
+                let mut w = dk.record.clone();
+                w.encryptions = dk.used.load(Ordering::Relaxed);
+                keys.push(w);
+            }
+            policies.push(KeyPolicy { key_id: key_id.clone(), min_decryption_version: entry.min_decryption_version });
+        }
+        keys.sort_by(|a, b| (&a.key_id, a.version).cmp(&(&b.key_id, b.version)));
+        policies.sort_by(|a, b| a.key_id.cmp(&b.key_id));
+        (keys, policies)
+    }
+
+    /// Every version wrapped again under another KEK (KEK rotation): the data keys and so the
+    /// sealed data stay as they are. Persist the result, then start with the new KEK.
+    pub fn rewrap_under(&self, new_kek: &dyn KekProvider) -> Result<Vec<WrappedKey>> {
+        let (records, _) = self.export();
+        let map = self.read();
+        records
+            .into_iter()
+            .map(|mut w| {
+                let dk = map
+                    .get(&w.key_id)
+                    .and_then(|e| e.versions.get(&w.version))
+                    .ok_or_else(|| VaultError::UnknownVersion { key_id: w.key_id.clone(), version: w.version })?;
+                let blob = new_kek.wrap(dk.suite, &dk.dek, &wrap_aad(&w.key_id, w.version, dk.suite))?;
+                w.wrapped = STANDARD.encode(blob);
+                w.kek_id = new_kek.kek_id();
+                Ok(w)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[path = "keyring_tests.rs"]
+mod tests;

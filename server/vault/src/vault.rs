@@ -1,0 +1,182 @@
+//! The vault's pure API: seal, open, blind-index, rewrap. No database: the store decides where
+//! values live and passes that in as associated data.
+
+use crate::envelope::{parse, Aad, Header, SealedValue};
+use crate::error::{Result, VaultError};
+use crate::kek::{parse_root_key, read_root_key_env, read_root_key_file};
+use crate::keyring::{validate_key_id, KeyRing, WrappedKey};
+use crate::secret::Secret;
+use crate::suite::{derive_key, fingerprint, KeyedMac, NONCE_LEN, ROOT_KEY_LEN, TAG_LEN};
+use rand::RngCore;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::RwLock;
+use zeroize::Zeroizing;
+
+/// The root of all blind-index keys (`vault.index_key_file`). Separate from the KEK and from every
+/// data key, so an index value says nothing about any ciphertext (REQUIREMENTS A.7).
+pub struct IndexKey {
+    key: Zeroizing<[u8; ROOT_KEY_LEN]>,
+}
+
+impl IndexKey {
+    pub fn from_bytes(key: [u8; ROOT_KEY_LEN]) -> Self {
+        IndexKey { key: Zeroizing::new(key) }
+    }
+
+    fn from_root(key: Zeroizing<[u8; ROOT_KEY_LEN]>) -> Self {
+        IndexKey { key }
+    }
+
+    pub fn generate() -> Self {
+        let mut key = Zeroizing::new([0u8; ROOT_KEY_LEN]);
+        rand::rngs::OsRng.fill_bytes(&mut key[..]);
+        IndexKey::from_root(key)
+    }
+
+    pub fn from_base64(text: &str) -> Result<Self> {
+        parse_root_key(text, "index key").map(IndexKey::from_root)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self> {
+        read_root_key_file(path).map(IndexKey::from_root)
+    }
+
+    pub fn from_env(var: &str) -> Result<Self> {
+        read_root_key_env(var).map(IndexKey::from_root)
+    }
+}
+
+impl std::fmt::Debug for IndexKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IndexKey(..)")
+    }
+}
+
+/// Seals and opens PII under the key ring, and computes blind indexes.
+pub struct Vault {
+    ring: KeyRing,
+    index_root: Zeroizing<[u8; ROOT_KEY_LEN]>,
+    index_key_id: String,
+    /// Keyed MAC state per field class, derived on first use.
+    index_macs: RwLock<HashMap<String, KeyedMac>>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("ring", &self.ring)
+            .field("index_key_id", &self.index_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Blind indexes use the ring's suite (HMAC-SHA-256 or HMAC-SM3).
+    pub fn new(ring: KeyRing, index_key: IndexKey) -> Self {
+        let suite = ring.suite();
+        let index_key_id = format!("{}:{}", suite.name(), fingerprint(suite, &index_key.key[..], b"index"));
+        Vault { ring, index_root: index_key.key, index_key_id, index_macs: RwLock::new(HashMap::new()) }
+    }
+
+    pub fn keyring(&self) -> &KeyRing {
+        &self.ring
+    }
+
+    /// Names the index key and suite. The store persists it beside the indexes and refuses to
+    /// start when it changes, since every lookup would then silently find nothing.
+    pub fn index_key_id(&self) -> &str {
+        &self.index_key_id
+    }
+
+    /// Encrypts `plaintext` under the latest version of `field_class`'s key, bound to `aad`.
+    pub fn seal(&self, field_class: &str, aad: &Aad<'_>, plaintext: &str) -> Result<SealedValue> {
+        let dk = self.ring.for_encryption(field_class)?;
+        let mut out = Vec::with_capacity(3 + field_class.len() + 4 + NONCE_LEN + plaintext.len() + TAG_LEN);
+        Header::encode_into(dk.suite, field_class, dk.version, &mut out);
+        let header_len = out.len();
+        let mut nonce = [0u8; NONCE_LEN];
+        // ThreadRng is a ChaCha CSPRNG reseeded from the OS: a syscall per value would halve
+        // throughput for no gain in nonce quality.
+        rand::thread_rng().fill_bytes(&mut nonce);
+        out.extend_from_slice(&nonce);
+        let ad = aad.bytes(&out[..header_len]);
+        dk.cipher.encrypt_append(&nonce, &ad, plaintext.as_bytes(), &mut out)?;
+        Ok(SealedValue::from_bytes(out))
+    }
+
+    /// Decrypts a value sealed for `field_class` at `aad`. A changed byte, a value moved from
+    /// another row or column, or a value of another field class fails.
+    pub fn open(&self, field_class: &str, aad: &Aad<'_>, sealed: &[u8]) -> Result<Secret> {
+        let p = parse(sealed)?;
+        if p.header.key_id != field_class {
+            return Err(VaultError::WrongKey { expected: field_class.to_string(), found: p.header.key_id });
+        }
+        let integrity = || VaultError::Integrity { key_id: field_class.to_string(), version: p.header.key_version };
+        let dk = self.ring.for_decryption(field_class, p.header.key_version)?;
+        if dk.suite != p.header.suite {
+            return Err(integrity());
+        }
+        let plain = dk.cipher.decrypt(p.nonce, &aad.bytes(p.header_bytes), p.ct_and_tag).ok_or_else(integrity)?;
+        let text = String::from_utf8(plain.to_vec()).map_err(|e| {
+            zeroize::Zeroize::zeroize(&mut e.into_bytes());
+            VaultError::Malformed("plaintext is not UTF-8")
+        })?;
+        Ok(Secret::new(text))
+    }
+
+    /// Keyed MAC of an already-normalised value (normalise with `siyu_domain::pii`), as 64
+    /// lowercase hex characters. Each field class has its own key, derived from the index root,
+    /// so equal values in different fields do not share an index.
+    pub fn blind_index(&self, field_class: &str, normalized: &str) -> Result<String> {
+        validate_key_id(field_class)?;
+        let cached = self.index_macs.read().unwrap_or_else(|e| e.into_inner()).get(field_class).cloned();
+        let mac = match cached {
+            Some(m) => m,
+            None => {
+                let suite = self.ring.suite();
+                let key = derive_key(suite, &self.index_root[..], &[b"blind-index", field_class.as_bytes()]);
+                let m = KeyedMac::new(suite, &key[..]);
+                let mut map = self.index_macs.write().unwrap_or_else(|e| e.into_inner());
+                map.entry(field_class.to_string()).or_insert(m).clone()
+            }
+        };
+        Ok(to_hex(&mac.compute(&[normalized.as_bytes()])))
+    }
+
+    /// True when the value is sealed under an older version than the latest (or another suite
+    /// than the configured one), i.e. a rewrap job should re-seal it. Reads the header only.
+    pub fn rewrap_needed(&self, sealed: &[u8]) -> Result<bool> {
+        let h = parse(sealed)?.header;
+        Ok(h.key_version < self.ring.latest_version(&h.key_id)? || h.suite != self.ring.suite())
+    }
+
+    /// Re-seals a value under the latest version; `None` when it already is there.
+    pub fn rewrap(&self, field_class: &str, aad: &Aad<'_>, sealed: &[u8]) -> Result<Option<SealedValue>> {
+        if !self.rewrap_needed(sealed)? {
+            return Ok(None);
+        }
+        let plain = self.open(field_class, aad, sealed)?;
+        let why = crate::secret::Purpose::system(crate::secret::PurposeKind::Rewrap, "rewrap")?;
+        self.seal(field_class, aad, plain.expose(&why)).map(Some)
+    }
+
+    /// Adds a key version for `field_class`; returns the record for the store to persist.
+    pub fn rotate(&self, field_class: &str) -> Result<WrappedKey> {
+        self.ring.rotate(field_class)
+    }
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+#[path = "vault_tests.rs"]
+mod tests;
