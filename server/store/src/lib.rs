@@ -9,6 +9,7 @@ pub mod audit;
 pub mod conn;
 pub mod error;
 pub mod history;
+pub mod jobs;
 pub mod login;
 pub mod migrate;
 pub mod org;

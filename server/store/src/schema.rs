@@ -167,4 +167,29 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_locks,
     audit_log,
     audit_head,
+    jobs,
 );
+
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        status -> Text,
+        params -> Text,
+        checkpoint -> Nullable<Text>,
+        result -> Nullable<Text>,
+        done -> BigInt,
+        total -> Nullable<BigInt>,
+        attempts -> BigInt,
+        max_attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        run_after -> Timestamp,
+        dedupe_key -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}

@@ -1,0 +1,10 @@
+//! siyu engine: long-running work. A job is queued in the database, claimed by whichever replica's worker asks
+//! first, run by the handler of its kind, and reports its progress (done/total, for bars in the CLI and the
+//! console) and a checkpoint (to resume from after a crash). A replica can die at any moment: its lease runs
+//! out and another replica claims the job and resumes from the last checkpoint.
+
+mod job;
+mod worker;
+
+pub use job::{enqueue, JobCtx, JobError, JobHandler};
+pub use worker::Engine;
