@@ -37,17 +37,29 @@ impl<'a> Aad<'a> {
         Aad { table, column, row_id }
     }
 
-    /// header ‖ "|ctx" ‖ (u32 len ‖ bytes) × 3. Length prefixes keep `("ab","c")` and `("a","bc")`
-    /// apart.
-    pub(crate) fn bytes(&self, header: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(header.len() + 16 + self.table.len() + self.column.len() + self.row_id.len());
-        out.extend_from_slice(header);
-        out.extend_from_slice(b"|ctx");
-        for part in [self.table, self.column, self.row_id] {
-            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
-            out.extend_from_slice(part.as_bytes());
+    /// Runs `f` over header ‖ "|ctx" ‖ (u32 len ‖ bytes) × 3. Length prefixes keep `("ab","c")`
+    /// and `("a","bc")` apart. Built on the stack when it fits, as it does for every real table.
+    pub(crate) fn with_bytes<R>(&self, header: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+        let parts = [self.table, self.column, self.row_id];
+        let len = header.len() + 4 + parts.iter().map(|p| 4 + p.len()).sum::<usize>();
+        let mut stack = [0u8; 256];
+        let mut heap = Vec::new();
+        let buf: &mut [u8] = if len <= stack.len() {
+            &mut stack[..len]
+        } else {
+            heap.resize(len, 0);
+            &mut heap
+        };
+        buf[..header.len()].copy_from_slice(header);
+        let mut at = header.len();
+        buf[at..at + 4].copy_from_slice(b"|ctx");
+        at += 4;
+        for part in parts {
+            buf[at..at + 4].copy_from_slice(&(part.len() as u32).to_be_bytes());
+            buf[at + 4..at + 4 + part.len()].copy_from_slice(part.as_bytes());
+            at += 4 + part.len();
         }
-        out
+        f(buf)
     }
 }
 

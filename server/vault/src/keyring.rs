@@ -15,6 +15,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use zeroize::Zeroizing;
@@ -57,6 +58,27 @@ pub struct KeyUsage {
     pub total: u64,
 }
 
+/// FNV-1a: every seal looks its key up by a short, trusted field-class name, where SipHash's
+/// flooding resistance buys nothing and costs a noticeable share of a seal.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// Maps keyed by field class.
+pub(crate) type ClassMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
 /// One unwrapped key version.
 pub(crate) struct DataKey {
     pub(crate) version: u32,
@@ -64,8 +86,10 @@ pub(crate) struct DataKey {
     pub(crate) cipher: Cipher,
     dek: Zeroizing<Vec<u8>>,
     record: WrappedKey,
+    /// Encryptions so far, including those persisted before this process loaded the key.
     used: AtomicU64,
-    pending: AtomicU64,
+    /// `used` as of the last `take_usage`, so a seal costs one atomic operation, not two.
+    reported: AtomicU64,
 }
 
 struct KeyEntry {
@@ -110,7 +134,7 @@ pub struct KeyRing {
     suite: Suite,
     kek: Arc<dyn KekProvider>,
     limit: u64,
-    keys: RwLock<HashMap<String, KeyEntry>>,
+    keys: RwLock<ClassMap<KeyEntry>>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -126,7 +150,7 @@ impl std::fmt::Debug for KeyRing {
 impl KeyRing {
     /// An empty ring; new keys and versions use `suite`.
     pub fn new(suite: Suite, kek: Arc<dyn KekProvider>) -> Self {
-        KeyRing { suite, kek, limit: DEFAULT_ENCRYPTION_LIMIT, keys: RwLock::new(HashMap::new()) }
+        KeyRing { suite, kek, limit: DEFAULT_ENCRYPTION_LIMIT, keys: RwLock::new(ClassMap::default()) }
     }
 
     /// Lowers (or raises) the per-version encryption limit; tests use a small one.
@@ -159,12 +183,12 @@ impl KeyRing {
         Ok(ring)
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<String, KeyEntry>> {
+    fn read(&self) -> RwLockReadGuard<'_, ClassMap<KeyEntry>> {
         // Writers only insert whole entries, so a panic elsewhere cannot leave a half-made one.
         self.keys.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<String, KeyEntry>> {
+    fn write(&self) -> RwLockWriteGuard<'_, ClassMap<KeyEntry>> {
         self.keys.write().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -186,7 +210,7 @@ impl KeyRing {
             dek,
             record: w.clone(),
             used: AtomicU64::new(w.encryptions),
-            pending: AtomicU64::new(0),
+            reported: AtomicU64::new(w.encryptions),
         })
     }
 
@@ -210,7 +234,7 @@ impl KeyRing {
             dek,
             record,
             used: AtomicU64::new(0),
-            pending: AtomicU64::new(0),
+            reported: AtomicU64::new(0),
         })
     }
 
@@ -290,8 +314,9 @@ impl KeyRing {
         Ok(KeyPolicy { key_id: key_id.to_string(), min_decryption_version: min })
     }
 
-    /// The latest version, with one encryption counted against its limit.
-    pub(crate) fn for_encryption(&self, key_id: &str) -> Result<Arc<DataKey>> {
+    /// Runs `f` with the latest version, one encryption counted against its limit. A closure
+    /// rather than a returned handle, so the hot path takes no reference count.
+    pub(crate) fn with_encryption_key<R>(&self, key_id: &str, f: impl FnOnce(&DataKey) -> Result<R>) -> Result<R> {
         let map = self.read();
         let entry = map.get(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
         let dk = entry.latest().ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
@@ -303,8 +328,14 @@ impl KeyRing {
                 limit: self.limit,
             });
         }
-        dk.pending.fetch_add(1, Ordering::Relaxed);
-        Ok(Arc::clone(dk))
+        f(dk)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn for_encryption(&self, key_id: &str) -> Result<Arc<DataKey>> {
+        let version = self.with_encryption_key(key_id, |dk| Ok(dk.version))?;
+        let map = self.read();
+        Ok(Arc::clone(&map[key_id].versions[&version]))
     }
 
     /// A version for decryption, refused below the minimum decryption version.
@@ -327,9 +358,9 @@ impl KeyRing {
         let mut out = Vec::new();
         for (key_id, entry) in map.iter() {
             for dk in entry.versions.values() {
-                let delta = dk.pending.swap(0, Ordering::Relaxed);
+                let total = dk.used.load(Ordering::Relaxed);
+                let delta = total.saturating_sub(dk.reported.swap(total, Ordering::Relaxed));
                 if delta > 0 {
-                    let total = dk.used.load(Ordering::Relaxed);
                     out.push(KeyUsage { key_id: key_id.clone(), version: dk.version, delta, total });
                 }
             }

@@ -4,11 +4,10 @@
 use crate::envelope::{parse, Aad, Header, SealedValue};
 use crate::error::{Result, VaultError};
 use crate::kek::{parse_root_key, read_root_key_env, read_root_key_file};
-use crate::keyring::{validate_key_id, KeyRing, WrappedKey};
+use crate::keyring::{validate_key_id, ClassMap, KeyRing, WrappedKey};
 use crate::secret::Secret;
 use crate::suite::{derive_key, fingerprint, KeyedMac, NONCE_LEN, ROOT_KEY_LEN, TAG_LEN};
 use rand::RngCore;
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::RwLock;
 use zeroize::Zeroizing;
@@ -59,7 +58,7 @@ pub struct Vault {
     index_root: Zeroizing<[u8; ROOT_KEY_LEN]>,
     index_key_id: String,
     /// Keyed MAC state per field class, derived on first use.
-    index_macs: RwLock<HashMap<String, KeyedMac>>,
+    index_macs: RwLock<ClassMap<KeyedMac>>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -76,7 +75,7 @@ impl Vault {
     pub fn new(ring: KeyRing, index_key: IndexKey) -> Self {
         let suite = ring.suite();
         let index_key_id = format!("{}:{}", suite.name(), fingerprint(suite, &index_key.key[..], b"index"));
-        Vault { ring, index_root: index_key.key, index_key_id, index_macs: RwLock::new(HashMap::new()) }
+        Vault { ring, index_root: index_key.key, index_key_id, index_macs: RwLock::new(ClassMap::default()) }
     }
 
     pub fn keyring(&self) -> &KeyRing {
@@ -91,18 +90,23 @@ impl Vault {
 
     /// Encrypts `plaintext` under the latest version of `field_class`'s key, bound to `aad`.
     pub fn seal(&self, field_class: &str, aad: &Aad<'_>, plaintext: &str) -> Result<SealedValue> {
-        let dk = self.ring.for_encryption(field_class)?;
-        let mut out = Vec::with_capacity(3 + field_class.len() + 4 + NONCE_LEN + plaintext.len() + TAG_LEN);
-        Header::encode_into(dk.suite, field_class, dk.version, &mut out);
-        let header_len = out.len();
-        let mut nonce = [0u8; NONCE_LEN];
-        // ThreadRng is a ChaCha CSPRNG reseeded from the OS: a syscall per value would halve
-        // throughput for no gain in nonce quality.
-        rand::thread_rng().fill_bytes(&mut nonce);
-        out.extend_from_slice(&nonce);
-        let ad = aad.bytes(&out[..header_len]);
-        dk.cipher.encrypt_append(&nonce, &ad, plaintext.as_bytes(), &mut out)?;
-        Ok(SealedValue::from_bytes(out))
+        self.ring.with_encryption_key(field_class, |dk| {
+            let mut out = Vec::with_capacity(3 + field_class.len() + 4 + NONCE_LEN + plaintext.len() + TAG_LEN);
+            Header::encode_into(dk.suite, field_class, dk.version, &mut out);
+            let header_len = out.len();
+            let mut nonce = [0u8; NONCE_LEN];
+            // ThreadRng is a ChaCha CSPRNG reseeded from the OS: a syscall per value would cost
+            // more than the encryption for no gain in nonce quality.
+            rand::thread_rng().fill_bytes(&mut nonce);
+            out.extend_from_slice(&nonce);
+            // A key id is at most 64 bytes, so the header fits in 71; copied so `out` can grow.
+            let mut header = [0u8; 72];
+            header[..header_len].copy_from_slice(&out[..header_len]);
+            aad.with_bytes(&header[..header_len], |ad| {
+                dk.cipher.encrypt_append(&nonce, ad, plaintext.as_bytes(), &mut out)
+            })?;
+            Ok(SealedValue::from_bytes(out))
+        })
     }
 
     /// Decrypts a value sealed for `field_class` at `aad`. A changed byte, a value moved from
@@ -117,7 +121,8 @@ impl Vault {
         if dk.suite != p.header.suite {
             return Err(integrity());
         }
-        let plain = dk.cipher.decrypt(p.nonce, &aad.bytes(p.header_bytes), p.ct_and_tag).ok_or_else(integrity)?;
+        let plain =
+            aad.with_bytes(p.header_bytes, |ad| dk.cipher.decrypt(p.nonce, ad, p.ct_and_tag)).ok_or_else(integrity)?;
         let text = String::from_utf8(plain.to_vec()).map_err(|e| {
             zeroize::Zeroize::zeroize(&mut e.into_bytes());
             VaultError::Malformed("plaintext is not UTF-8")
@@ -129,19 +134,21 @@ impl Vault {
     /// lowercase hex characters. Each field class has its own key, derived from the index root,
     /// so equal values in different fields do not share an index.
     pub fn blind_index(&self, field_class: &str, normalized: &str) -> Result<String> {
-        validate_key_id(field_class)?;
-        let cached = self.index_macs.read().unwrap_or_else(|e| e.into_inner()).get(field_class).cloned();
-        let mac = match cached {
-            Some(m) => m,
-            None => {
-                let suite = self.ring.suite();
-                let key = derive_key(suite, &self.index_root[..], &[b"blind-index", field_class.as_bytes()]);
-                let m = KeyedMac::new(suite, &key[..]);
-                let mut map = self.index_macs.write().unwrap_or_else(|e| e.into_inner());
-                map.entry(field_class.to_string()).or_insert(m).clone()
-            }
+        let mut mac = [0u8; 32];
+        let found = {
+            let macs = self.index_macs.read().unwrap_or_else(|e| e.into_inner());
+            macs.get(field_class).map(|m| mac = m.compute(&[normalized.as_bytes()])).is_some()
         };
-        Ok(to_hex(&mac.compute(&[normalized.as_bytes()])))
+        if !found {
+            // Validated once, when its key is derived; cached classes are known to be valid.
+            validate_key_id(field_class)?;
+            let suite = self.ring.suite();
+            let key = derive_key(suite, &self.index_root[..], &[b"blind-index", field_class.as_bytes()]);
+            let m = KeyedMac::new(suite, &key[..]);
+            mac = m.compute(&[normalized.as_bytes()]);
+            self.index_macs.write().unwrap_or_else(|e| e.into_inner()).entry(field_class.to_string()).or_insert(m);
+        }
+        Ok(to_hex(&mac))
     }
 
     /// True when the value is sealed under an older version than the latest (or another suite
@@ -169,12 +176,13 @@ impl Vault {
 
 fn to_hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(HEX[usize::from(b >> 4)] as char);
-        s.push(HEX[usize::from(b & 15)] as char);
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
     }
-    s
+    // Always ASCII; the fallback only keeps a panic path out of library code.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

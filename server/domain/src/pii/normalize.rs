@@ -28,13 +28,20 @@ pub(crate) fn is_layout(c: char) -> bool {
 /// Full-width → ASCII, then spaces, dashes and zero-width characters removed.
 /// Letters and other punctuation are kept: this is not a validator.
 pub fn normalize_digits(s: &str) -> String {
+    // Stored values from core banking are already canonical; skip the per-char pass for them,
+    // since every seal of an indexed field normalises first.
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
     s.chars().map(fold_width).filter(|c| !is_layout(*c)).collect()
 }
 
 /// Canonical resident ID number: digits normalised and the check character `x` upper-cased,
 /// because GB 11643 writes the check value 10 as `X` and people type either case.
 pub fn normalize_id_number(s: &str) -> String {
-    normalize_digits(s).to_ascii_uppercase()
+    let mut n = normalize_digits(s);
+    n.make_ascii_uppercase();
+    n
 }
 
 /// Canonical mainland mobile: 11 digits without country prefix.
@@ -42,6 +49,9 @@ pub fn normalize_id_number(s: &str) -> String {
 /// `+86`, `86`, `0086` and `(+86)` are stripped only when what remains is exactly 11 digits, so an
 /// unrelated 13-digit number starting with 86 is left as it is (and then fails `is_mobile`).
 pub fn normalize_mobile(s: &str) -> String {
+    if s.len() == 11 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
     let d: String = normalize_digits(s).chars().filter(|c| !matches!(c, '(' | ')' | '+')).collect();
     if !d.bytes().all(|b| b.is_ascii_digit()) {
         return d;
