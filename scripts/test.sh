@@ -57,18 +57,18 @@ cargo fmt --all -- --check
 step "clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "tests on SQLite"
+step "tests on SQLite (vault suite AES-256-GCM with HMAC-SHA-256)"
 status=0
 cargo test --workspace --locked 2>&1 | tee "$LOGDIR/sqlite.log" || status=$?
 count "$LOGDIR/sqlite.log"
 ((status == 0)) || { echo "tests on SQLite failed"; echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed"; exit 1; }
 
-step "tests on PostgreSQL"
+step "tests on PostgreSQL (vault suite SM4-GCM with HMAC-SM3)"
 PG_URL="$("$ROOT/scripts/pg.sh" start)"
 trap '"$ROOT/scripts/pg.sh" stop' EXIT
 echo "throwaway cluster at ${PG_URL%/*}"
 status=0
-SIYU_TEST_DATABASE_URL="$PG_URL" SIYU_TEST_REQUIRE_PG=1 cargo test --workspace --locked 2>&1 | tee "$LOGDIR/postgres.log" || status=$?
+SIYU_TEST_DATABASE_URL="$PG_URL" SIYU_TEST_REQUIRE_PG=1 SIYU_TEST_VAULT_SUITE=sm4-gcm cargo test --workspace --locked 2>&1 | tee "$LOGDIR/postgres.log" || status=$?
 count "$LOGDIR/postgres.log"
 ((status == 0)) || { echo "tests on PostgreSQL failed"; echo "tests: $passed passed, $((failed > 0 ? failed : 1)) failed"; exit 1; }
 

@@ -279,8 +279,10 @@ pub fn totp_enroll(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal) -> 
     let now = env.now();
     let secret = totp::new_secret();
     let uri = totp::otpauth_uri(&secret, &env.settings.auth.totp_issuer, &p.username);
+    // The secret is an authentication credential: it is kept sealed, bound to this account's row.
+    let sealed = crate::keys::seal(&env.vault, siyu_store::sealed::TOTP_SECRET, &p.staff_id, &secret)?;
     write_tx(conn, |c| {
-        accounts::set_totp(c, &p.staff_id, Some(&secret))?;
+        accounts::set_totp(c, &p.staff_id, Some(&sealed))?;
         audit::append(c, &p.audit(meta), &AuditEvent::success("auth.totp_enroll_start", "account", &p.staff_id), now)
     })?;
     Ok((secret, uri))
@@ -292,7 +294,17 @@ pub fn totp_verify(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, cod
     let now = env.now();
     let account = accounts::by_staff(conn, &p.staff_id)?.ok_or(AppError::NotFound)?;
     let enrolling = p.stage() == Stage::TotpEnroll;
-    let step = account.totp_secret.as_deref().and_then(|s| totp::matching_step(s, code.trim(), now));
+    let secret = match account.totp_secret.as_deref() {
+        Some(text) => Some(crate::keys::open_value(
+            &env.vault,
+            siyu_store::sealed::TOTP_SECRET,
+            &p.staff_id,
+            text,
+            siyu_vault::PurposeKind::Compare,
+        )?),
+        None => None,
+    };
+    let step = secret.as_deref().and_then(|s| totp::matching_step(s, code.trim(), now));
     let action = if enrolling { "auth.totp_enroll" } else { "auth.totp" };
     let accepted = match step {
         Some(step) => write_tx(conn, |c| accounts::use_totp_step(c, &p.staff_id, step))?,

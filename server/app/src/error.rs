@@ -27,6 +27,9 @@ pub enum AppError {
     /// A rule refused the request; `zh` is the same message in Chinese for the console.
     #[error("{message}")]
     Refused { code: &'static str, message: String, zh: String },
+    /// A sealed value failed authentication: changed, or copied from another row or column.
+    #[error("a sealed value failed its integrity check: {0}")]
+    Integrity(String),
     #[error(transparent)]
     Store(StoreError),
     #[error("internal error: {0}")]

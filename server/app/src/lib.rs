@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod clock;
 pub mod error;
+pub mod keys;
 pub mod org;
 pub mod principal;
 pub mod secrets;
@@ -30,17 +31,23 @@ pub struct Env {
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
     pub common: Arc<CommonList>,
+    /// Seals and opens personal and secret values; see `keys::open`.
+    pub vault: Arc<siyu_vault::Vault>,
 }
 
 impl Env {
-    pub fn new(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> std::result::Result<Self, String> {
+    pub fn new(
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+        vault: Arc<siyu_vault::Vault>,
+    ) -> std::result::Result<Self, String> {
         let common = match &settings.auth.password.common_list_file {
             Some(p) => CommonList::with_extra(
                 &std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
             ),
             None => CommonList::default(),
         };
-        Ok(Self { settings, clock, common: Arc::new(common) })
+        Ok(Self { settings, clock, common: Arc::new(common), vault })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

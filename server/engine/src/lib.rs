@@ -4,6 +4,7 @@
 //! out and another replica claims the job and resumes from the last checkpoint.
 
 mod job;
+pub mod rewrap;
 mod worker;
 
 pub use job::{enqueue, JobCtx, JobError, JobHandler};

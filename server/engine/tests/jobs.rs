@@ -17,14 +17,19 @@ struct Fixture {
     env: Env,
     clock: Arc<ManualClock>,
     _db: testing::TestDb,
+    _keys: tempfile::TempDir,
 }
 
 fn fixture() -> Fixture {
     let db = testing::fresh();
     let pool = siyu_store::conn::pool(&db.url, 8, std::time::Duration::from_secs(30)).unwrap();
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
-    let env = Env::new(Arc::new(siyu_config::Settings::default()), clock.clone()).unwrap();
-    Fixture { pool, env, clock, _db: db }
+    let keys = tempfile::tempdir().unwrap();
+    let mut settings = siyu_config::Settings::default();
+    settings.data.dir = keys.path().to_path_buf();
+    let opened = siyu_app::keys::open(&mut pool.get().unwrap(), &settings, true, &AuditContext::default()).unwrap();
+    let env = Env::new(Arc::new(settings), clock.clone(), opened.vault).unwrap();
+    Fixture { pool, env, clock, _db: db, _keys: keys }
 }
 
 /// Counts items 0..n in batches of 10, recording which items it handled how many times. It can be told to

@@ -34,6 +34,32 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The data vault: keys that seal personal and secret values.
+    Vault {
+        #[command(subcommand)]
+        command: VaultCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VaultCommand {
+    /// Create the data keys (wrapped by the configured KEK); idempotent.
+    Init,
+    /// Add a new version to one data key, or to all; new values are sealed with it.
+    Rotate {
+        #[arg(long, value_name = "KEY_ID")]
+        key: Option<String>,
+    },
+    /// Re-encrypt every sealed value onto its key's newest version: online, in batches, resumable.
+    Rewrap {
+        /// How long a run may hold its lease without reporting before another may take over (seconds).
+        #[arg(long, default_value_t = 60, hide = true)]
+        lease_secs: i64,
+    },
+    /// Decrypt every sealed value and report any that fail.
+    Verify,
+    /// The data keys, their versions, and how many values each version seals.
+    Status,
 }
 
 #[derive(Subcommand, Debug)]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod logging;
+mod vault_cmd;
 
 use clap::Parser;
 use cli::{AdminCommand, AuditCommand, Cli, Command, ConfigCommand, TokenCommand};
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A failure: one line on stderr, a non-zero exit.
-struct Failure(String);
+pub(crate) struct Failure(pub(crate) String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -50,8 +51,18 @@ fn conn(pool: &Pool) -> Result<siyu_store::PooledConn, Failure> {
     pool.get().map_err(|e| Failure(format!("cannot open the database: {e}")))
 }
 
-fn env_of(s: Settings) -> Result<Env, Failure> {
-    Ok(Env::new(Arc::new(s), Arc::new(SystemClock))?)
+/// The use cases' environment: configuration, clock and the vault, opened from the database (its data keys are
+/// created when missing). Warnings (development keys) go to `warn`.
+fn env_of(s: Settings, c: &mut DbConn, warn: impl Fn(&str)) -> Result<Env, Failure> {
+    let opened = siyu_app::keys::open(c, &s, true, &siyu_app::bootstrap::cli_context())?;
+    for w in &opened.warnings {
+        warn(w);
+    }
+    Ok(Env::new(Arc::new(s), Arc::new(SystemClock), opened.vault)?)
+}
+
+fn stderr_warning(w: &str) {
+    eprintln!("siyu: warning: {w}");
 }
 
 fn run_migrations(c: &mut DbConn) -> Result<Vec<String>, Failure> {
@@ -90,7 +101,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
             run_migrations(&mut c)?;
-            let env = env_of(s)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
             let input =
                 siyu_app::bootstrap::BootstrapInput { username, password, name, employee_no, org_code, org_name };
             siyu_app::bootstrap::bootstrap(&mut c, &env, input).map_err(describe)?;
@@ -101,7 +112,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
-            let env = env_of(s)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
             let account = siyu_store::accounts::by_username(&mut c, username)?
                 .ok_or_else(|| Failure(format!("no account named {username}")))?;
             let t = siyu_app::tokens::create(
@@ -116,6 +127,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("token {} for {username}, expires {}", t.info.id, t.info.expires_at.to_rfc3339());
             println!("{}", t.token);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Vault { command } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            run_migrations(&mut c)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
+            drop(c);
+            vault_cmd::run(command, &pool, &env)
         }
         Command::Audit { command: AuditCommand::Verify } => {
             let s = settings(&cli)?;
@@ -159,23 +179,43 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
                 tracing::info!(count = applied.len(), "applied migrations");
             }
         }
-        let status = migrate::status(&mut c).map_err(|e| Failure(e.to_string()))?;
-        if status.pending > 0 {
-            tracing::warn!(
-                pending = status.pending,
-                "migrations are pending: /readyz answers 503 until `siyu migrate` runs"
-            );
+        // Without migrations at start, wait for `siyu migrate` (the Helm hook runs it before pods start); the
+        // vault's tables come with the migrations, so nothing can be served before.
+        let mut waited = 0u64;
+        loop {
+            let status = migrate::status(&mut c).map_err(|e| Failure(e.to_string()))?;
+            if status.pending == 0 {
+                break;
+            }
+            if waited.is_multiple_of(60) {
+                tracing::warn!(pending = status.pending, "waiting for migrations: run `siyu migrate`");
+            }
+            std::thread::sleep(Duration::from_secs(2));
+            waited += 2;
         }
         c.backend()
     };
-    let env = env_of(s)?;
+    // A wrong KEK stops here, before anything is served or written.
+    let env = env_of(s, &mut *conn(&pool)?, |w| tracing::warn!("{w}"))?;
+    let engine =
+        Arc::new(siyu_engine::Engine::new(pool.clone(), env.clone(), vec![Arc::new(siyu_engine::rewrap::Rewrap)]));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let worker = engine.spawn(stop.clone(), Duration::from_secs(2));
     let state = actix_web::web::Data::new(siyu_web::AppState {
-        pool,
-        env,
+        pool: pool.clone(),
+        env: env.clone(),
         backend,
         metrics: siyu_web::metrics::Metrics::new(),
     });
     tracing::info!(database = backend.as_str(), version = env!("CARGO_PKG_VERSION"), "starting siyu");
-    actix_web::rt::System::new().block_on(siyu_web::serve(state))?;
+    let served = actix_web::rt::System::new().block_on(siyu_web::serve(state));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = worker.join();
+    if let Ok(mut c) = pool.get() {
+        if let Err(e) = siyu_app::keys::flush_usage(&mut c, &env.vault) {
+            tracing::error!(error = %e, "could not save the vault's usage counters");
+        }
+    }
+    served?;
     Ok(ExitCode::SUCCESS)
 }

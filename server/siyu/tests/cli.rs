@@ -201,29 +201,24 @@ fn migrate_then_serve_reports_ready() {
     let dir = tempfile::tempdir().unwrap();
     let o = siyu(&db, dir.path(), &["migrate"]);
     assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains("applied 1"));
+    assert!(text(&o).0.starts_with("applied ") && !text(&o).0.starts_with("applied 0"), "{:?}", text(&o));
     let o = siyu(&db, dir.path(), &["migrate"]);
     assert!(text(&o).0.contains("up to date"));
-    // Without migrations at start, an empty database is not ready.
+    // Without migrations at start, siyu waits for them instead of serving a half-made database.
     let empty = testing::empty();
     let port = free_port();
     let mut server = serve(&empty, dir.path(), port, &[("SIYU__DATABASE__MIGRATE_ON_START", "false".into())]);
-    let agent = ureq::AgentBuilder::new().build();
+    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
     let url = format!("http://127.0.0.1:{port}/readyz");
-    let start = Instant::now();
-    let status = loop {
-        match agent.get(&url).call() {
-            Ok(r) => break r.status(),
-            Err(ureq::Error::Status(s, _)) => break s,
-            Err(_) if start.elapsed() < Duration::from_secs(30) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => panic!("{e}"),
-        }
-    };
-    assert_eq!(status, 503);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(agent.get(&url).call().is_err(), "not serving before the migrations");
+    let o = siyu(&empty, dir.path(), &["migrate"]);
+    assert!(o.status.success());
+    wait_ready(&agent, &url);
     let _ = server.0.kill();
     let mut out = String::new();
     server.0.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    assert!(out.contains("migrations are pending"), "{out}");
+    assert!(out.contains("waiting for migrations"), "{out}");
 }
 
 #[test]
@@ -231,7 +226,12 @@ fn production_logs_are_json_lines_with_the_request_id() {
     let db = testing::fresh();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut server = serve(&db, dir.path(), port, &[("SIYU__MODE", "production".into())]);
+    let (kek, index) = (dir.path().join("kek"), dir.path().join("index"));
+    siyu_vault::ensure_key_file(&kek).unwrap();
+    siyu_vault::ensure_key_file(&index).unwrap();
+    let mut env = key_env(&kek, &index);
+    env.push(("SIYU__MODE", "production".into()));
+    let mut server = serve(&db, dir.path(), port, &env);
     let agent = ureq::AgentBuilder::new().build();
     wait_ready(&agent, &format!("http://127.0.0.1:{port}/readyz"));
     let _ = agent.get(&format!("http://127.0.0.1:{port}/healthz")).set("X-Request-Id", "probe-42").call();
@@ -288,4 +288,58 @@ fn serves_tls_1_2_and_1_3_only_with_hsts() {
     // Plain HTTP to the TLS port gets nothing useful.
     let plain = ureq::AgentBuilder::new().timeout(Duration::from_secs(5)).build();
     assert!(plain.get(&format!("http://localhost:{port}/healthz")).call().is_err());
+}
+
+fn key_env(kek: &Path, index: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("SIYU__VAULT__KEK_FILE", kek.display().to_string()),
+        ("SIYU__VAULT__INDEX_KEY_FILE", index.display().to_string()),
+    ]
+}
+
+fn siyu_with(db: &TestDb, dir: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_siyu"));
+    cmd.args(args).current_dir(dir).env("SIYU__DATABASE__URL", &db.url).env("SIYU__LOG__LEVEL", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_vault_fails_closed() {
+    let db = testing::fresh();
+    let dir = tempfile::tempdir().unwrap();
+    // Production without keys: refused, naming the keys.
+    let o = siyu_with(&db, dir.path(), &[("SIYU__MODE", "production".into())], &["vault", "init"]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("vault.kek_file"), "{}", text(&o).1);
+    // With keys: initialised, and the KEK never lands in the database.
+    let (kek, index) = (dir.path().join("kek"), dir.path().join("index"));
+    siyu_vault::ensure_key_file(&kek).unwrap();
+    siyu_vault::ensure_key_file(&index).unwrap();
+    let o = siyu_with(&db, dir.path(), &key_env(&kek, &index), &["vault", "init"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("account.totp_secret"));
+    // A wrong KEK: refused before anything is served or written.
+    let wrong = dir.path().join("wrong-kek");
+    siyu_vault::ensure_key_file(&wrong).unwrap();
+    let audit_before = audit_rows(&db);
+    let o = siyu_with(&db, dir.path(), &key_env(&wrong, &index), &["serve"]);
+    assert!(!o.status.success());
+    let err = text(&o).1;
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot unwrap data key account.totp_secret") && err.contains("wrong"), "{err}");
+    assert_eq!(audit_rows(&db), audit_before, "nothing was written");
+    // Another blind-index key would make every lookup find nothing: refused too.
+    let other_index = dir.path().join("other-index");
+    siyu_vault::ensure_key_file(&other_index).unwrap();
+    let o = siyu_with(&db, dir.path(), &key_env(&kek, &other_index), &["vault", "status"]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("blind-index key"), "{}", text(&o).1);
+}
+
+fn audit_rows(db: &TestDb) -> i64 {
+    let mut c = siyu_store::conn::establish(&siyu_store::conn::Target::parse(&db.url).unwrap()).unwrap();
+    siyu_store::schema::audit_log::table.count().get_result(&mut c).unwrap()
 }

@@ -339,3 +339,15 @@ pub fn list(conn: &mut DbConn, kind: Option<&str>, page: Page) -> Result<Paged<J
     let items = rows.into_iter().map(Job::try_from).collect::<Result<Vec<_>>>()?;
     Ok(page.wrap(items, total))
 }
+
+/// The oldest job of `kind` that has not finished, if any: what a resumed command picks up again.
+pub fn unfinished(conn: &mut DbConn, kind: &str) -> Result<Option<Job>> {
+    let r: Option<Row> = jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq_any([JobStatus::Queued.as_str(), JobStatus::Running.as_str()]))
+        .order(jobs::created_at.asc())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()?;
+    r.map(Job::try_from).transpose()
+}

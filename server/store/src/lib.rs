@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod org;
 pub mod page;
 pub mod schema;
+pub mod sealed;
 pub mod sessions;
 pub mod staff;
 #[cfg(feature = "testing")]
@@ -22,6 +23,7 @@ pub mod testing;
 pub mod time;
 pub mod tokens;
 pub mod tx;
+pub mod vault_keys;
 
 pub use conn::{Backend, DbConn, Pool, PooledConn};
 pub use error::{Result, StoreError};

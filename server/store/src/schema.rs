@@ -168,6 +168,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     audit_head,
     jobs,
+    vault_keys,
+    vault_key_policies,
+    vault_meta,
 );
 
 diesel::table! {
@@ -191,5 +194,32 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    vault_keys (key_id, version) {
+        key_id -> Text,
+        version -> BigInt,
+        suite -> Text,
+        kek_id -> Text,
+        wrapped -> Text,
+        encryptions -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vault_key_policies (key_id) {
+        key_id -> Text,
+        min_decryption_version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vault_meta (name) {
+        name -> Text,
+        value -> Text,
     }
 }

@@ -49,11 +49,22 @@ impl Ctx {
         let out = web::block(move || -> Result<T, AppError> {
             let mut conn = state.pool.get().map_err(|e| AppError::Store(e.into()))?;
             let result = f(&mut conn, &state.env, &meta, principal.as_ref());
-            if let (Err(AppError::OutOfScope { target_type, target_id }), Some(p)) = (&result, &principal) {
+            let ctx = principal.as_ref().map(|p| p.audit(&meta)).unwrap_or_default();
+            let event = match &result {
                 // Refused like a missing object, but recorded: someone reached for data outside their scope.
-                let event = AuditEvent::failure("authz.out_of_scope", target_type, target_id, "not_found");
+                Err(AppError::OutOfScope { target_type, target_id }) if principal.is_some() => {
+                    Some(AuditEvent::failure("authz.out_of_scope", target_type, target_id, "not_found"))
+                }
+                // A sealed value that does not open was changed or moved: always recorded.
+                Err(AppError::Integrity(what)) => Some(
+                    AuditEvent::failure("vault.integrity_failure", "sealed_value", "", "integrity")
+                        .with_detail(serde_json::json!({"where": what})),
+                ),
+                _ => None,
+            };
+            if let Some(event) = event {
                 let now = state.env.now();
-                siyu_store::tx::write_tx(&mut conn, |c| audit::append(c, &p.audit(&meta), &event, now))?;
+                siyu_store::tx::write_tx(&mut conn, |c| audit::append(c, &ctx, &event, now))?;
             }
             result
         })

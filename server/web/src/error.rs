@@ -185,6 +185,11 @@ impl From<AppError> for ApiError {
                     _ => ApiError::internal(),
                 }
             }
+            AppError::Integrity(m) => {
+                tracing::error!(error = %m, "integrity failure");
+                ApiError::new(S::INTERNAL_SERVER_ERROR, "integrity_error", "stored data failed its integrity check; this was recorded")
+                    .with_zh("存储的数据未通过完整性校验，已记录")
+            }
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 ApiError::internal()

@@ -64,6 +64,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// Keeps the database (and a SQLite file's directory) alive as long as the app.
     _db: TestDb,
+    /// The development key files (the vault's KEK and index key) of this app.
+    _keys: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -97,9 +99,16 @@ impl TestApp {
         settings.database.pool_size = 4;
         settings.server.bind = "127.0.0.1:0".into();
         adjust(&mut settings);
+        let keys_dir = tempfile::tempdir().unwrap();
+        settings.data.dir = keys_dir.path().to_path_buf();
+        if let Ok(suite) = std::env::var("SIYU_TEST_VAULT_SUITE") {
+            settings.vault.suite = suite;
+        }
         let clock = Arc::new(ManualClock::new(Utc::now()));
-        let env = Env::new(Arc::new(settings), clock.clone()).unwrap();
         let pool = siyu_store::conn::pool(&db.url, 4, std::time::Duration::from_secs(10)).unwrap();
+        let ctx = siyu_app::bootstrap::cli_context();
+        let opened = siyu_app::keys::open(&mut pool.get().unwrap(), &settings, true, &ctx).unwrap();
+        let env = Env::new(Arc::new(settings), clock.clone(), opened.vault).unwrap();
         let backend = pool.get().unwrap().backend();
         let state = web::Data::new(AppState { pool, env, backend, metrics: siyu_web::metrics::Metrics::new() });
         let (tx, rx) = std::sync::mpsc::channel();
@@ -118,7 +127,7 @@ impl TestApp {
             })
         });
         let (addr, handle) = rx.recv().unwrap();
-        TestApp { base: format!("http://{addr}"), state, clock, _db: db, handle }
+        TestApp { base: format!("http://{addr}"), state, clock, _db: db, _keys: keys_dir, handle }
     }
 
     pub fn conn(&self) -> PooledConn {

@@ -10,3 +10,4 @@ mod org_staff;
 mod sessions;
 mod surface;
 mod tokens;
+mod vault;

@@ -1,0 +1,3 @@
+DROP TABLE vault_meta;
+DROP TABLE vault_key_policies;
+DROP TABLE vault_keys;
