@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
+pub mod customers;
 pub mod error;
 pub mod keys;
 pub mod org;

@@ -146,8 +146,11 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
             return Err(ConfigError::new("auth.password.common_list_file", format!("{} does not exist", f.display())));
         }
     }
-    if !["aes256gcm", "sm4gcm"].contains(&s.vault.suite.as_str()) {
+    if !["aes256gcm", "sm4gcm", "aes-256-gcm", "sm4-gcm"].contains(&s.vault.suite.as_str()) {
         return Err(ConfigError::new("vault.suite", "must be aes256gcm or sm4gcm"));
+    }
+    if s.vault.unmask_daily_limit == 0 {
+        return Err(ConfigError::new("vault.unmask_daily_limit", "must be at least 1"));
     }
     for (i, corp) in s.wecom.corps.iter().enumerate() {
         if corp.name.is_empty() || !corp.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {

@@ -199,11 +199,13 @@ pub struct Vault {
     pub index_key_file: Option<PathBuf>,
     /// `aes256gcm` or `sm4gcm`.
     pub suite: String,
+    /// Unmasks one person may make in 24 hours; past it they are refused and the security admin alerted.
+    pub unmask_daily_limit: u32,
 }
 
 impl Default for Vault {
     fn default() -> Self {
-        Self { kek_file: None, index_key_file: None, suite: "aes256gcm".into() }
+        Self { kek_file: None, index_key_file: None, suite: "aes256gcm".into(), unmask_daily_limit: 50 }
     }
 }
 

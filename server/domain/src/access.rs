@@ -58,6 +58,8 @@ enum_with_codes!(
         AuditRead => "audit.read",
         AuditVerify => "audit.verify",
         SystemStatus => "system.status",
+        CustomerRead => "customer.read",
+        CustomerWrite => "customer.write",
         PiiUnmask => "pii.unmask",
         DataExport => "data.export",
     }
@@ -86,9 +88,9 @@ impl Role {
             Role::SystemAdmin => &[OrgRead, OrgWrite, StaffRead, StaffWrite, RoleAssign, SystemStatus],
             Role::SecurityAdmin => &[StaffRead, AccountReset, SessionRevoke, SecurityPolicyRead],
             Role::Auditor => &[AuditRead, AuditVerify],
-            Role::HeadOfficeOperator => &[OrgRead, StaffRead],
-            Role::BranchManager => &[OrgRead, StaffRead],
-            Role::Rm | Role::RemoteRm => &[OrgRead],
+            Role::HeadOfficeOperator => &[OrgRead, StaffRead, CustomerRead, CustomerWrite, PiiUnmask],
+            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead],
+            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead],
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod customer;
 pub mod ids;
 pub mod org;
 pub mod password;

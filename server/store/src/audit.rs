@@ -286,6 +286,17 @@ pub fn verify(conn: &mut DbConn, page_size: i64) -> Result<VerifyReport> {
     }
 }
 
+/// How many successful `action` records `actor_id` has since `since` (quotas such as unmasks per day).
+pub fn count_since(conn: &mut DbConn, action: &str, actor_id: &str, since: DateTime<Utc>) -> Result<i64> {
+    Ok(audit_log::table
+        .filter(audit_log::action.eq(action))
+        .filter(audit_log::actor_id.eq(actor_id))
+        .filter(audit_log::outcome.eq(Outcome::Success.as_str()))
+        .filter(audit_log::at.ge(to_db(since)))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Counts of records per day and outcome, for the auditor's chart.
 pub fn daily_counts(conn: &mut DbConn, since: DateTime<Utc>) -> Result<Vec<(String, String, i64)>> {
     let rows: Vec<(NaiveDateTime, String)> = audit_log::table

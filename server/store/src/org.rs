@@ -95,6 +95,12 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<OrgNod
     }
 }
 
+pub fn by_code(conn: &mut DbConn, code: &str) -> Result<Option<OrgNode>> {
+    let row: Option<Row> =
+        org_nodes::table.filter(org_nodes::code.eq(code)).select(Row::as_select()).first(conn).optional()?;
+    Ok(row.map(Into::into))
+}
+
 pub fn root(conn: &mut DbConn) -> Result<Option<OrgNode>> {
     let row: Option<Row> =
         org_nodes::table.filter(org_nodes::parent_id.is_null()).select(Row::as_select()).first(conn).optional()?;

@@ -171,6 +171,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     vault_keys,
     vault_key_policies,
     vault_meta,
+    customers,
 );
 
 diesel::table! {
@@ -223,3 +224,28 @@ diesel::table! {
         value -> Text,
     }
 }
+
+diesel::table! {
+    customers (id) {
+        id -> Text,
+        customer_no -> Text,
+        customer_no_idx -> Text,
+        name -> Text,
+        gender -> Text,
+        birth_date -> Nullable<Text>,
+        id_number -> Nullable<Text>,
+        id_number_idx -> Nullable<Text>,
+        mobile -> Nullable<Text>,
+        mobile_idx -> Nullable<Text>,
+        risk_level -> Nullable<Text>,
+        risk_assessed_on -> Nullable<Text>,
+        aum -> Nullable<Text>,
+        aum_band -> Text,
+        node_id -> Text,
+        rm_staff_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(customers -> org_nodes (node_id));

@@ -97,6 +97,11 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Staff> {
     Ok(to_staff(j))
 }
 
+pub fn by_employee_no(conn: &mut DbConn, employee_no: &str) -> Result<Option<Staff>> {
+    let j: Option<Joined> = joined_query!().filter(staff::employee_no.eq(employee_no)).first(conn).optional()?;
+    Ok(j.map(to_staff))
+}
+
 /// A member of staff only if they belong to a node inside `scope`; otherwise "not found".
 pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<Staff> {
     let s = get(conn, id)?;

@@ -2,7 +2,7 @@
 //! authorization middleware and the OpenAPI document are all generated from this one list, so a route cannot
 //! exist without a rule.
 
-use crate::handlers::{audit, auth, health, org, security, staff, tokens};
+use crate::handlers::{audit, auth, customers, health, org, security, staff, tokens};
 use actix_web::http::Method;
 use actix_web::web;
 use siyu_domain::access::Permission as P;
@@ -148,6 +148,17 @@ pub fn table() -> Vec<Route> {
             "Lift a lockout", status = 204),
         route!(POST "/api/v1/staff/{staff_id}/end-sessions", Perm(P::SessionRevoke), staff::end_sessions, "staff",
             "End every session of the account", status = 204),
+        route!(POST "/api/v1/customers/batch", Perm(P::CustomerWrite), customers::batch, "customers",
+            "Create or update up to 1,000 customers by customer number, with a result per item",
+            req = customers::BatchRequest, resp = customers::BatchResponse),
+        route!(POST "/api/v1/customers/search", Perm(P::CustomerRead), customers::search, "customers",
+            "Find customers in scope by customer number, mobile or ID number (exact, through blind indexes)",
+            req = customers::SearchRequest, resp = customers::CustomerList),
+        route!(GET "/api/v1/customers/{customer_id}", Perm(P::CustomerRead), customers::get, "customers",
+            "One customer, masked", resp = customers::CustomerView),
+        route!(POST "/api/v1/customers/{customer_id}/unmask", Perm(P::PiiUnmask), customers::unmask, "customers",
+            "Show fields in clear for a written reason (audited, limited per day)", req = customers::UnmaskRequest,
+            resp = customers::UnmaskResponse),
         route!(GET "/api/v1/audit", Perm(P::AuditRead), audit::list, "audit", "Audit records, newest first",
             query = audit::AuditQuery, resp = audit::AuditPage),
         route!(GET "/api/v1/audit/stats", Perm(P::AuditRead), audit::stats, "audit",

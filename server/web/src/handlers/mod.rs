@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod customers;
 pub mod health;
 pub mod org;
 pub mod security;

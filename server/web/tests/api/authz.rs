@@ -11,6 +11,7 @@ use siyu_web::routes::{table, Access};
 struct Targets {
     node: (String, String),
     staff: (String, String),
+    customer: (String, String),
 }
 
 fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
@@ -29,6 +30,13 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
                     t.staff.0.clone()
                 } else {
                     t.staff.1.clone()
+                }
+            }
+            "{customer_id}" => {
+                if own {
+                    t.customer.0.clone()
+                } else {
+                    t.customer.1.clone()
                 }
             }
             "{token_id}" => spare_token.to_string(),
@@ -64,6 +72,13 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         ("PATCH", "/api/v1/staff/{staff_id}") => json!({"name": "测试二"}),
         ("POST", "/api/v1/staff/{staff_id}/move") => json!({"node_id": t.node.0}),
         ("POST", "/api/v1/staff/{staff_id}/roles") => json!({"role": "head_office_operator"}),
+        ("POST", "/api/v1/customers/batch") => {
+            json!({"items": [{"customer_no": format!("M{n}"), "name": "测试", "outlet_code": "BJ01"}]})
+        }
+        ("POST", "/api/v1/customers/search") => json!({"mobile": "13800138000"}),
+        ("POST", "/api/v1/customers/{customer_id}/unmask") => {
+            json!({"fields": ["name"], "reason": "matrix check of the access rules"})
+        }
         _ => return None,
     })
 }
@@ -75,7 +90,12 @@ fn every_route_every_role_both_subtrees() {
     // Targets: a node and a member of staff in each branch (in the outlets below the branches).
     let victim_a = app.user("victim.a", &org.outlet_a1, &[Role::Rm]);
     let victim_b = app.user("victim.b", &org.outlet_b1, &[Role::Rm]);
-    let t = Targets { node: (org.outlet_a1.clone(), org.outlet_b1.clone()), staff: (victim_a, victim_b) };
+    let customers = crate::customers::seed(&app, &org);
+    let t = Targets {
+        node: (org.outlet_a1.clone(), org.outlet_b1.clone()),
+        staff: (victim_a, victim_b),
+        customer: (customers.0, customers.1),
+    };
 
     let mut checked = 0;
     let mut n = 0;
@@ -110,7 +130,7 @@ fn every_route_every_role_both_subtrees() {
                     Access::Stages(s) => s.contains(&Stage::Full),
                     Access::Public => unreachable!(),
                 };
-                let scoped = r.path.contains("{node_id}") || r.path.contains("{staff_id}");
+                let scoped = ["{node_id}", "{staff_id}", "{customer_id}"].iter().any(|p| r.path.contains(p));
                 let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
                 if !allowed {
                     assert_eq!(resp.status, 403, "{what}: {}", resp.body);
@@ -150,7 +170,11 @@ fn every_protected_route_needs_a_principal() {
     let mut anon = app.client();
     for r in table() {
         let path = r.path.replace("{node_id}", "x").replace("{staff_id}", "x").replace("{token_id}", "x");
-        let path = path.replace("{session_id}", "x").replace("{seq}", "1").replace("{role}", "rm");
+        let path = path
+            .replace("{session_id}", "x")
+            .replace("{seq}", "1")
+            .replace("{role}", "rm")
+            .replace("{customer_id}", "x");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {
             assert_ne!(resp.status, 401, "{} {}", r.method, r.path);

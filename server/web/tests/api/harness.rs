@@ -209,6 +209,19 @@ impl TestApp {
         .unwrap()
     }
 
+    /// A head-office operator at HQ (the CRM's machine user in the tests).
+    pub fn org_hq_operator(&self) -> String {
+        let mut c = self.conn();
+        let hq = siyu_store::org::root(&mut c).unwrap().expect("call org() first").id;
+        drop(c);
+        self.user(&format!("ho.{}", uuid::Uuid::new_v4().simple()), &hq, &[Role::HeadOfficeOperator])
+    }
+
+    /// The SQLite file, when this run is on SQLite.
+    pub fn sqlite_path(&self) -> Option<String> {
+        self._db.url.strip_prefix("sqlite://").map(str::to_string)
+    }
+
     /// An API token for a user, created through the use case.
     pub fn token_for(&self, staff_id: &str) -> String {
         let mut c = self.conn();

@@ -5,6 +5,7 @@ mod harness;
 mod audit;
 mod auth;
 mod authz;
+mod customers;
 mod input;
 mod org_staff;
 mod sessions;

@@ -63,11 +63,13 @@ fn rotate_and_rewrap_move_every_value_to_the_new_version() {
     let names = ["aud.1", "aud.2", "aud.3"];
     let ids: Vec<String> = names.iter().map(|n| app.user(n, &org.hq, &[Role::Auditor])).collect();
     let clients: Vec<_> = names.iter().map(|n| app.login(n, PASSWORD)).collect();
+    let (customer, _) = crate::customers::seed(&app, &org);
     let vault = app.env().vault.clone();
     let ctx = siyu_app::bootstrap::cli_context();
     let rotated = siyu_app::keys::rotate(&mut app.conn(), &vault, &ctx, None).unwrap();
-    assert_eq!(rotated, vec![("account.totp_secret".to_string(), 2)]);
-    assert_eq!(app.audit_count("vault.rotate"), 1);
+    assert!(rotated.contains(&("account.totp_secret".to_string(), 2)), "{rotated:?}");
+    assert!(rotated.iter().all(|(_, v)| *v == 2), "every data key has a second version: {rotated:?}");
+    assert_eq!(app.audit_count("vault.rotate"), rotated.len() as i64, "one record per key");
 
     let job = siyu_store::jobs::NewJob {
         kind: siyu_engine::rewrap::KIND,
@@ -84,14 +86,20 @@ fn rotate_and_rewrap_move_every_value_to_the_new_version() {
     );
     let done = engine.run_next().unwrap().unwrap();
     assert_eq!(done.status, siyu_store::jobs::JobStatus::Succeeded, "{:?}", done.last_error);
-    assert_eq!(done.result.unwrap()["rewrapped"], 3);
+    // 3 second-factor secrets, 6 sealed fields of the first customer and 3 of the second.
+    assert_eq!(done.result.unwrap()["rewrapped"], 12);
     for id in &ids {
         let header = siyu_vault::SealedValue::from_text(&stored_secret(&app, id)).unwrap().header().unwrap();
         assert_eq!(header.key_version, 2, "every value on the new version");
     }
     let report = siyu_app::keys::verify(&mut app.conn(), &vault).unwrap();
-    assert!(report.failed.is_empty() && report.checked == 3);
-    assert_eq!(report.by_key["account.totp_secret"].keys().collect::<Vec<_>>(), vec![&2]);
+    assert!(report.failed.is_empty() && report.checked == 12, "{report:?}");
+    for (key, versions) in &report.by_key {
+        assert_eq!(versions.keys().collect::<Vec<_>>(), vec![&2], "{key} is wholly on version 2");
+    }
+    // The customer still reads the same, masked.
+    let hq = app.org_hq_operator();
+    assert_eq!(app.bearer(&hq).get(&format!("/api/v1/customers/{customer}")).json()["mobile"], "139****5678");
     // And the second factor still works for each of them.
     for (name, c) in names.iter().zip(&clients) {
         app.advance(chrono::Duration::seconds(30));

@@ -1,0 +1,327 @@
+//! Customers: the CRM's batch upsert, scoped search by blind index, masked reads and audited unmask.
+//! Plaintext exists only inside these functions, on its way into the vault or into a masked view.
+
+use crate::error::{AppError, Result};
+use crate::principal::{Meta, Principal};
+use crate::Env;
+use chrono::Duration;
+use siyu_domain::access::Permission;
+use siyu_domain::customer::{mask_customer_no, CustomerInput, Rejection, ValidCustomer};
+use siyu_domain::pii;
+use siyu_store::audit::{self, AuditEvent};
+use siyu_store::customers::{self as store, CustomerRow, Index};
+use siyu_store::sealed::{self, SealedColumn};
+use siyu_store::time::to_db;
+use siyu_store::tx::write_tx;
+use siyu_store::DbConn;
+use siyu_vault::{Aad, Purpose, PurposeKind, SealedValue, Vault};
+
+pub const MAX_BATCH: usize = 1000;
+
+/// What happened to one item of a batch.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ItemResult {
+    pub index: usize,
+    /// `created`, `updated` or `rejected`.
+    pub status: &'static str,
+    pub id: Option<String>,
+    pub field: Option<&'static str>,
+    pub reason: Option<&'static str>,
+}
+
+fn vault_err(e: siyu_vault::VaultError) -> AppError {
+    match e {
+        siyu_vault::VaultError::Integrity { .. } | siyu_vault::VaultError::WrongKey { .. } => {
+            AppError::Integrity(e.to_string())
+        }
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+fn seal(vault: &Vault, col: SealedColumn, id: &str, v: &str) -> Result<String> {
+    Ok(vault.seal(col.field_class, &Aad::new(col.table, col.column, id), v).map_err(vault_err)?.to_text())
+}
+
+fn index(vault: &Vault, col: SealedColumn, normalized: &str) -> Result<String> {
+    vault.blind_index(col.field_class, normalized).map_err(vault_err)
+}
+
+fn open(vault: &Vault, col: SealedColumn, id: &str, text: &str, why: &Purpose) -> Result<String> {
+    let v = SealedValue::from_text(text).map_err(vault_err)?;
+    let secret = vault.open(col.field_class, &Aad::new(col.table, col.column, id), v.as_bytes()).map_err(vault_err)?;
+    Ok(secret.expose(why).to_string())
+}
+
+fn row_of(
+    vault: &Vault,
+    v: &ValidCustomer,
+    id: &str,
+    node_id: String,
+    rm_staff_id: Option<String>,
+    created_at: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> Result<CustomerRow> {
+    let opt = |col: SealedColumn, value: Option<&str>| -> Result<Option<String>> {
+        value.map(|x| seal(vault, col, id, x)).transpose()
+    };
+    Ok(CustomerRow {
+        id: id.to_string(),
+        customer_no: seal(vault, sealed::CUSTOMER_NO, id, &v.customer_no)?,
+        customer_no_idx: index(vault, sealed::CUSTOMER_NO, &v.customer_no)?,
+        name: seal(vault, sealed::CUSTOMER_NAME, id, &v.name)?,
+        gender: v.gender.as_str().into(),
+        birth_date: opt(sealed::CUSTOMER_BIRTH_DATE, v.birth_date.map(|d| d.to_string()).as_deref())?,
+        id_number: opt(sealed::CUSTOMER_ID_NUMBER, v.id_number.as_deref())?,
+        id_number_idx: v.id_number.as_deref().map(|x| index(vault, sealed::CUSTOMER_ID_NUMBER, x)).transpose()?,
+        mobile: opt(sealed::CUSTOMER_MOBILE, v.mobile.as_deref())?,
+        mobile_idx: v.mobile.as_deref().map(|x| index(vault, sealed::CUSTOMER_MOBILE, x)).transpose()?,
+        risk_level: v.risk_level.map(|r| r.as_str().to_string()),
+        risk_assessed_on: v.risk_assessed_on.map(|d| d.to_string()),
+        aum: opt(sealed::CUSTOMER_AUM, v.aum_fen.map(|a| a.to_string()).as_deref())?,
+        aum_band: v.aum_fen.map(|a| pii::aum_band(a, pii::DEFAULT_AUM_BOUNDS_YUAN)).unwrap_or_else(|| "-".into()),
+        node_id,
+        rm_staff_id,
+        created_at,
+        updated_at: now,
+    })
+}
+
+/// Creates or updates customers by customer number, each item judged on its own: valid items are written (all
+/// of them in one transaction), invalid ones come back with the field and the rule they broke.
+pub fn upsert_batch(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    items: Vec<CustomerInput>,
+) -> Result<Vec<ItemResult>> {
+    p.require(Permission::CustomerWrite)?;
+    if items.len() > MAX_BATCH {
+        return Err(AppError::validation("items", format!("at most {MAX_BATCH} items per batch")));
+    }
+    let now = env.now();
+    let t = to_db(now);
+    let vault = env.vault.clone();
+    let results = write_tx(conn, |c| -> Result<Vec<ItemResult>> {
+        let mut results = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let rejected = |r: Rejection| ItemResult {
+                index: i,
+                status: "rejected",
+                id: None,
+                field: Some(r.field),
+                reason: Some(r.reason),
+            };
+            let v = match item.validate() {
+                Ok(v) => v,
+                Err(r) => {
+                    results.push(rejected(r));
+                    continue;
+                }
+            };
+            let node = match siyu_store::org::by_code(c, &v.outlet_code)? {
+                Some(n) if p.scope.contains(&n.path) => n,
+                _ => {
+                    results.push(rejected(Rejection { field: "outlet_code", reason: "unknown outlet" }));
+                    continue;
+                }
+            };
+            let rm = match v.rm_employee_no.as_deref() {
+                None => None,
+                Some(e) => match siyu_store::staff::by_employee_no(c, e)? {
+                    Some(s) if p.scope.contains(&s.node_path) && s.status == "active" => Some(s.id),
+                    _ => {
+                        results.push(rejected(Rejection { field: "rm_employee_no", reason: "unknown or inactive RM" }));
+                        continue;
+                    }
+                },
+            };
+            let idx = index(&vault, sealed::CUSTOMER_NO, &v.customer_no)?;
+            let (id, created_at, status) = match store::by_customer_no_idx(c, &idx)? {
+                Some(existing) => (existing.id, existing.created_at, "updated"),
+                None => (uuid::Uuid::now_v7().to_string(), t, "created"),
+            };
+            let row = row_of(&vault, &v, &id, node.id, rm, created_at, t)?;
+            if status == "created" {
+                store::insert(c, &row)?;
+            } else {
+                store::update(c, &row)?;
+            }
+            results.push(ItemResult { index: i, status, id: Some(id), field: None, reason: None });
+        }
+        let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("customer.upsert_batch", "customer", "").with_detail(serde_json::json!({
+                "created": count("created"), "updated": count("updated"), "rejected": count("rejected"),
+            })),
+            now,
+        )?;
+        Ok(results)
+    })?;
+    crate::keys::flush_usage(conn, &vault)?;
+    Ok(results)
+}
+
+/// A customer as everyone without unmask sees them: every C2 field masked.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MaskedCustomer {
+    pub id: String,
+    pub customer_no: String,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: Option<String>,
+    pub id_number: Option<String>,
+    pub mobile: Option<String>,
+    pub risk_level: Option<String>,
+    pub risk_assessed_on: Option<String>,
+    pub aum_band: String,
+    pub node_id: String,
+    pub rm_staff_id: Option<String>,
+}
+
+fn masked(vault: &Vault, r: CustomerRow) -> Result<MaskedCustomer> {
+    let why = Purpose::system(PurposeKind::Mask, "masked view").map_err(vault_err)?;
+    let id = r.id.clone();
+    let open_opt =
+        |col: SealedColumn, v: &Option<String>| v.as_deref().map(|t| open(vault, col, &id, t, &why)).transpose();
+    Ok(MaskedCustomer {
+        customer_no: mask_customer_no(&open(vault, sealed::CUSTOMER_NO, &id, &r.customer_no, &why)?),
+        name: pii::mask_name(&open(vault, sealed::CUSTOMER_NAME, &id, &r.name, &why)?),
+        birth_date: open_opt(sealed::CUSTOMER_BIRTH_DATE, &r.birth_date)?
+            .map(|d| format!("{}-**-**", &d[..4.min(d.len())])),
+        id_number: open_opt(sealed::CUSTOMER_ID_NUMBER, &r.id_number)?.map(|v| pii::mask_id_number(&v)),
+        mobile: open_opt(sealed::CUSTOMER_MOBILE, &r.mobile)?.map(|v| pii::mask_mobile(&v)),
+        gender: r.gender,
+        risk_level: r.risk_level,
+        risk_assessed_on: r.risk_assessed_on,
+        aum_band: r.aum_band,
+        node_id: r.node_id,
+        rm_staff_id: r.rm_staff_id,
+        id,
+    })
+}
+
+/// What to search by: exactly one of these, matched exactly through its blind index.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchBy {
+    pub customer_no: Option<String>,
+    pub mobile: Option<String>,
+    pub id_number: Option<String>,
+}
+
+/// Customers in the caller's scope matching one identifier; audited (a search by personal data is a sensitive
+/// read), the identifier itself never recorded.
+pub fn search(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, by: &SearchBy) -> Result<Vec<MaskedCustomer>> {
+    p.require(Permission::CustomerRead)?;
+    let vault = env.vault.clone();
+    let (kind, col, normalized) = match (&by.customer_no, &by.mobile, &by.id_number) {
+        (Some(n), None, None) => (Index::CustomerNo, sealed::CUSTOMER_NO, n.trim().to_string()),
+        (None, Some(m), None) => (Index::Mobile, sealed::CUSTOMER_MOBILE, pii::normalize_mobile(m)),
+        (None, None, Some(i)) => (Index::IdNumber, sealed::CUSTOMER_ID_NUMBER, pii::normalize_id_number(i)),
+        _ => return Err(AppError::validation("search", "give exactly one of customer_no, mobile, id_number")),
+    };
+    if normalized.is_empty() || normalized.chars().count() > 64 {
+        return Err(AppError::validation("search", "the value is empty or too long"));
+    }
+    let rows = store::search(conn, &p.scope, kind, &index(&vault, col, &normalized)?)?;
+    let now = env.now();
+    write_tx(conn, |c| {
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("pii.search", "customer", "")
+                .with_detail(serde_json::json!({"by": col.column, "found": rows.len()})),
+            now,
+        )
+    })?;
+    rows.into_iter().map(|r| masked(&vault, r)).collect()
+}
+
+pub fn get(conn: &mut DbConn, env: &Env, p: &Principal, id: &str) -> Result<MaskedCustomer> {
+    p.require(Permission::CustomerRead)?;
+    masked(&env.vault, store::get_in_scope(conn, id, &p.scope)?)
+}
+
+/// The fields that can be unmasked, and their sealed columns.
+fn unmaskable(field: &str) -> Option<SealedColumn> {
+    Some(match field {
+        "customer_no" => sealed::CUSTOMER_NO,
+        "name" => sealed::CUSTOMER_NAME,
+        "birth_date" => sealed::CUSTOMER_BIRTH_DATE,
+        "id_number" => sealed::CUSTOMER_ID_NUMBER,
+        "mobile" => sealed::CUSTOMER_MOBILE,
+        "aum_fen" => sealed::CUSTOMER_AUM,
+        _ => return None,
+    })
+}
+
+/// Shows fields in clear to someone who may, for a written reason: each unmask is an audit record, and a
+/// person's unmasks per day are limited (past the limit: refused, and the security admin alerted).
+pub fn unmask(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    id: &str,
+    fields: &[String],
+    reason: &str,
+) -> Result<Vec<(String, Option<String>)>> {
+    p.require(Permission::PiiUnmask)?;
+    let why = Purpose::unmask(reason).map_err(|e| AppError::validation("reason", e.to_string()))?;
+    if fields.is_empty() || fields.len() > 6 {
+        return Err(AppError::validation("fields", "name 1 to 6 fields"));
+    }
+    let cols = fields
+        .iter()
+        .map(|f| {
+            unmaskable(f)
+                .map(|c| (f.clone(), c))
+                .ok_or_else(|| AppError::validation("fields", format!("{f} cannot be unmasked")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let row = store::get_in_scope(conn, id, &p.scope)?;
+    let now = env.now();
+    let limit = env.settings.vault.unmask_daily_limit as i64;
+    let used = audit::count_since(conn, "pii.unmask", &p.staff_id, now - Duration::hours(24))?;
+    if used >= limit {
+        write_tx(conn, |c| {
+            audit::append(
+                c,
+                &p.audit(meta),
+                &AuditEvent::failure("security.unmask_quota", "account", &p.staff_id, "quota_exceeded")
+                    .with_detail(serde_json::json!({"limit": limit, "alert": "security_admin"})),
+                now,
+            )
+        })?;
+        tracing::warn!(staff = %p.staff_id, limit, "unmask quota exceeded: security alert");
+        return Err(AppError::Throttled);
+    }
+    let mut out = vec![];
+    for (field, col) in &cols {
+        let text = match *col {
+            c if c == sealed::CUSTOMER_NO => Some(&row.customer_no),
+            c if c == sealed::CUSTOMER_NAME => Some(&row.name),
+            c if c == sealed::CUSTOMER_BIRTH_DATE => row.birth_date.as_ref(),
+            c if c == sealed::CUSTOMER_ID_NUMBER => row.id_number.as_ref(),
+            c if c == sealed::CUSTOMER_MOBILE => row.mobile.as_ref(),
+            _ => row.aum.as_ref(),
+        };
+        out.push((field.clone(), text.map(|t| open(&env.vault, *col, id, t, &why)).transpose()?));
+    }
+    write_tx(conn, |c| {
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent {
+                reason: why.reason().chars().take(500).collect(),
+                ..AuditEvent::success("pii.unmask", "customer", id)
+            }
+            .with_detail(serde_json::json!({"fields": fields})),
+            now,
+        )
+    })?;
+    Ok(out)
+}

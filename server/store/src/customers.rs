@@ -1,0 +1,90 @@
+//! Customers as stored: sealed values and blind indexes only; this module never sees a plaintext.
+
+use crate::conn::DbConn;
+use crate::error::{Result, StoreError};
+use crate::page::escape_like;
+use crate::schema::{customers, org_nodes};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use siyu_domain::org::Scope;
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
+#[diesel(table_name = customers, treat_none_as_null = true)]
+pub struct CustomerRow {
+    pub id: String,
+    pub customer_no: String,
+    pub customer_no_idx: String,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: Option<String>,
+    pub id_number: Option<String>,
+    pub id_number_idx: Option<String>,
+    pub mobile: Option<String>,
+    pub mobile_idx: Option<String>,
+    pub risk_level: Option<String>,
+    pub risk_assessed_on: Option<String>,
+    pub aum: Option<String>,
+    pub aum_band: String,
+    pub node_id: String,
+    pub rm_staff_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Which blind index a search uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    CustomerNo,
+    Mobile,
+    IdNumber,
+}
+
+pub fn by_customer_no_idx(conn: &mut DbConn, idx: &str) -> Result<Option<CustomerRow>> {
+    Ok(customers::table
+        .filter(customers::customer_no_idx.eq(idx))
+        .select(CustomerRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert(conn: &mut DbConn, row: &CustomerRow) -> Result<()> {
+    diesel::insert_into(customers::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Replaces every field of the row (its id and creation time stay).
+pub fn update(conn: &mut DbConn, row: &CustomerRow) -> Result<()> {
+    diesel::update(customers::table.find(&row.id)).set(row).execute(conn)?;
+    Ok(())
+}
+
+/// A customer only if their managing node lies inside `scope`; outside it is refused like a missing one.
+pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<CustomerRow> {
+    let (row, path): (CustomerRow, String) = customers::table
+        .inner_join(org_nodes::table)
+        .filter(customers::id.eq(id))
+        .select((CustomerRow::as_select(), org_nodes::path))
+        .first(conn)?;
+    if scope.contains(&path) {
+        Ok(row)
+    } else {
+        Err(StoreError::OutOfScope { target_type: "customer", target_id: row.id })
+    }
+}
+
+/// Customers inside `scope` whose `index` equals `idx`.
+pub fn search(conn: &mut DbConn, scope: &Scope, index: Index, idx: &str) -> Result<Vec<CustomerRow>> {
+    let q = customers::table
+        .inner_join(org_nodes::table)
+        .filter(org_nodes::path.like(format!("{}%", escape_like(scope.prefix()))).escape('\\'))
+        .select(CustomerRow::as_select())
+        .order(customers::id.asc())
+        .limit(50)
+        .into_boxed();
+    let q = match index {
+        Index::CustomerNo => q.filter(customers::customer_no_idx.eq(idx.to_string())),
+        Index::Mobile => q.filter(customers::mobile_idx.eq(idx.to_string())),
+        Index::IdNumber => q.filter(customers::id_number_idx.eq(idx.to_string())),
+    };
+    Ok(q.load(conn)?)
+}
