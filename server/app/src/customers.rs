@@ -69,6 +69,7 @@ fn row_of(
         customer_no: seal(vault, sealed::CUSTOMER_NO, id, &v.customer_no)?,
         customer_no_idx: index(vault, sealed::CUSTOMER_NO, &v.customer_no)?,
         name: seal(vault, sealed::CUSTOMER_NAME, id, &v.name)?,
+        name_idx: index(vault, sealed::CUSTOMER_NAME, &siyu_domain::egress::normalize_name(&v.name))?,
         gender: v.gender.as_str().into(),
         birth_date: opt(sealed::CUSTOMER_BIRTH_DATE, v.birth_date.map(|d| d.to_string()).as_deref())?,
         id_number: opt(sealed::CUSTOMER_ID_NUMBER, v.id_number.as_deref())?,

@@ -30,6 +30,7 @@ pub struct Settings {
     pub data: Data,
     pub auth: Auth,
     pub vault: Vault,
+    pub egress: Egress,
     pub smtp: Smtp,
     pub wecom: Wecom,
 }
@@ -207,6 +208,14 @@ impl Default for Vault {
     fn default() -> Self {
         Self { kek_file: None, index_key_file: None, suite: "aes256gcm".into(), unmask_daily_limit: 50 }
     }
+}
+
+/// Exceptions to the egress guard, configured explicitly.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Egress {
+    /// Let an SMS through the bank's gateway carry a mobile number (the customer's own).
+    pub allow_mobile_in_sms: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod customer;
+pub mod egress;
 pub mod ids;
 pub mod org;
 pub mod password;

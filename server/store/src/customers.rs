@@ -15,6 +15,7 @@ pub struct CustomerRow {
     pub customer_no: String,
     pub customer_no_idx: String,
     pub name: String,
+    pub name_idx: String,
     pub gender: String,
     pub birth_date: Option<String>,
     pub id_number: Option<String>,
@@ -70,6 +71,15 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<Custom
     } else {
         Err(StoreError::OutOfScope { target_type: "customer", target_id: row.id })
     }
+}
+
+/// Whether any customer's name has one of these keyed indexes (the egress guard's question).
+pub fn any_name(conn: &mut DbConn, name_idxs: &[String]) -> Result<bool> {
+    if name_idxs.is_empty() {
+        return Ok(false);
+    }
+    let n: i64 = customers::table.filter(customers::name_idx.eq_any(name_idxs)).count().get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// Customers inside `scope` whose `index` equals `idx`.

@@ -231,6 +231,7 @@ diesel::table! {
         customer_no -> Text,
         customer_no_idx -> Text,
         name -> Text,
+        name_idx -> Text,
         gender -> Text,
         birth_date -> Nullable<Text>,
         id_number -> Nullable<Text>,

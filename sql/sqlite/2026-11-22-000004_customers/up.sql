@@ -6,6 +6,7 @@ CREATE TABLE customers (
     customer_no        TEXT NOT NULL,
     customer_no_idx    TEXT NOT NULL UNIQUE,
     name               TEXT NOT NULL,
+    name_idx           TEXT NOT NULL,
     gender             TEXT NOT NULL,
     birth_date         TEXT,
     id_number          TEXT,
@@ -23,5 +24,7 @@ CREATE TABLE customers (
 );
 CREATE INDEX customers_id_number_idx ON customers(id_number_idx);
 CREATE INDEX customers_mobile_idx ON customers(mobile_idx);
+-- The keyed index of the whole name lets the egress guard recognise a customer's name in outgoing text.
+CREATE INDEX customers_name_idx ON customers(name_idx);
 CREATE INDEX customers_node ON customers(node_id);
 CREATE INDEX customers_rm ON customers(rm_staff_id);

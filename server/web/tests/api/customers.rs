@@ -163,3 +163,32 @@ fn unmask_needs_a_reason_is_audited_uncached_and_limited() {
     let r = app.bearer(&rm).post(&path, json!({"fields": ["name"], "reason": "an RM may not unmask this"}));
     assert_eq!(r.status, 403);
 }
+
+#[test]
+fn the_egress_guard_refuses_identifiers_and_customer_names() {
+    use siyu_domain::egress::Channel;
+    let app = TestApp::start();
+    let org = app.org();
+    seed(&app, &org);
+    let ctx = siyu_app::bootstrap::cli_context();
+    let guard = |channel, text: &str| siyu_app::egress::guard(&mut app.conn(), app.env(), &ctx, channel, text);
+    assert!(guard(Channel::Wecom, "尊敬的欧阳明华您好，您的理财即将到期").is_err(), "a customer's name");
+    assert!(guard(Channel::Wecom, "请回电 139-1234-5678").is_err());
+    assert!(guard(Channel::Mail, "证件 11010519491231002X").is_err());
+    assert!(guard(Channel::Sms, "您的验证请联系 13912345678").is_err(), "not allowed unless configured");
+    for ok in ["尊敬的客户您好，您的理财即将到期", "欧阳先生您好", "订单 12345，证件 110105194912310021"]
+    {
+        assert!(guard(Channel::Wecom, ok).is_ok(), "{ok}");
+    }
+    assert_eq!(app.audit_count("egress.blocked"), 4);
+    let mut conn = app.conn();
+    let recs = siyu_store::audit::list(
+        &mut conn,
+        &siyu_store::audit::AuditFilter { action: Some("egress.blocked".into()), ..Default::default() },
+        siyu_store::page::Page::new(None, None),
+    )
+    .unwrap();
+    let details: Vec<String> = recs.items.iter().map(|r| r.detail.clone()).collect();
+    assert!(details.iter().any(|d| d.contains("欧**华")), "{details:?}");
+    assert!(details.iter().all(|d| !d.contains(NAME) && !d.contains(MOBILE)), "samples are masked");
+}

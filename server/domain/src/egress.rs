@@ -1,0 +1,137 @@
+//! The egress rules: what may never leave the bank in a message, a remark, a tag or a file. Pure: the caller
+//! (one guard every connector calls) supplies the customer-name lookup and records refusals.
+
+use crate::pii::{self, PiiKind};
+use serde::{Deserialize, Serialize};
+
+/// Where a payload is going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// WeCom API calls: remarks, tags, descriptions, welcome and mass messages.
+    Wecom,
+    /// The bank's SMS gateway.
+    Sms,
+    Mail,
+    /// Files written to an outbound folder.
+    OutboundFile,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Wecom => "wecom",
+            Channel::Sms => "sms",
+            Channel::Mail => "mail",
+            Channel::OutboundFile => "outbound_file",
+        }
+    }
+}
+
+/// Exceptions configured explicitly by the bank.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allow {
+    /// An SMS may carry a mobile number (the customer's own, through the bank's gateway).
+    pub mobile_in_sms: bool,
+}
+
+/// Why a payload is refused, with a masked sample of what was found (never the value itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// `resident_id`, `bank_card`, `mobile` or `customer_name`.
+    pub found: &'static str,
+    pub masked_sample: String,
+}
+
+fn kind_name(k: PiiKind) -> &'static str {
+    match k {
+        PiiKind::ResidentId => "resident_id",
+        PiiKind::BankCard => "bank_card",
+        PiiKind::Mobile => "mobile",
+    }
+}
+
+/// Refuses a payload holding an ID number, a bank card number or a mobile number (unless allowed for the channel).
+pub fn check_identifiers(payload: &str, channel: Channel, allow: Allow) -> Result<(), Refusal> {
+    for f in pii::scan(payload) {
+        if f.kind == PiiKind::Mobile && channel == Channel::Sms && allow.mobile_in_sms {
+            continue;
+        }
+        let raw = &payload[f.start..f.end];
+        let digits = pii::normalize_digits(raw);
+        return Err(Refusal { found: kind_name(f.kind), masked_sample: pii::mask_value(f.kind, &digits) });
+    }
+    Ok(())
+}
+
+/// A name as it is indexed: trimmed, inner whitespace removed.
+pub fn normalize_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
+}
+
+/// Every run of 2–4 Chinese characters in the payload: the strings that could be a customer's name. The guard
+/// asks whether any of them is one (through the names' keyed index), so names are found without decrypting.
+pub fn name_candidates(payload: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = payload.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_han(chars[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && is_han(chars[i]) {
+            i += 1;
+        }
+        let run = &chars[start..i];
+        for len in 2..=4 {
+            for w in run.windows(len) {
+                out.push(w.iter().collect::<String>());
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_refused_with_a_masked_sample() {
+        let r = check_identifiers("请联系 138 0013 8000 办理", Channel::Wecom, Allow::default()).unwrap_err();
+        assert_eq!((r.found, r.masked_sample.as_str()), ("mobile", "138****8000"));
+        let r = check_identifiers("身份证11010519491231002X", Channel::Mail, Allow::default()).unwrap_err();
+        assert_eq!(r.found, "resident_id");
+        assert!(!r.masked_sample.contains("0519491231"));
+        let r = check_identifiers("卡号 6222 0212 3456 7894 到期", Channel::Wecom, Allow::default());
+        assert_eq!(r.unwrap_err().found, "bank_card");
+    }
+
+    #[test]
+    fn near_misses_and_allowed_cases_pass() {
+        for ok in ["订单号 12345", "110105194912310021", "23800138000", "6222021234567895", "理财产品年化 3.2%"]
+        {
+            assert!(check_identifiers(ok, Channel::Wecom, Allow::default()).is_ok(), "{ok}");
+        }
+        let allow = Allow { mobile_in_sms: true };
+        assert!(check_identifiers("验证 13800138000", Channel::Sms, allow).is_ok());
+        assert!(check_identifiers("验证 13800138000", Channel::Wecom, allow).is_err());
+    }
+
+    #[test]
+    fn name_candidates_cover_every_short_run() {
+        let c = name_candidates("您好欧阳 明华，产品到期");
+        assert!(c.contains(&"欧阳明华".to_string()));
+        assert!(c.contains(&"您好".to_string()));
+        assert!(!c.iter().any(|x| x.chars().count() > 4 || x.chars().count() < 2));
+        assert!(name_candidates("hello 1234").is_empty());
+    }
+}
