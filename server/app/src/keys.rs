@@ -277,3 +277,30 @@ pub fn open_value(vault: &Vault, col: SealedColumn, row_id: &str, text: &str, ki
     })?;
     Ok(secret.expose(&purpose).to_string())
 }
+
+/// KEK rotation: every data-key version is wrapped again under `new_kek`, in one transaction; sealed data is
+/// untouched. Afterwards siyu must start with the new KEK (the old one no longer opens the keys).
+pub fn rotate_kek(
+    conn: &mut DbConn,
+    vault: &Vault,
+    ctx: &AuditContext,
+    new_kek: Arc<dyn KekProvider>,
+) -> Result<usize> {
+    let rewrapped = vault.keyring().rewrap_under(new_kek.as_ref()).map_err(vault_err)?;
+    // Prove the new KEK opens every key before anything is written.
+    siyu_vault::check_kek(new_kek.clone(), &rewrapped).map_err(vault_err)?;
+    let now = chrono::Utc::now();
+    write_tx(conn, |c| {
+        for k in &rewrapped {
+            vault_keys::rewrapped(c, k)?;
+        }
+        audit::append(
+            c,
+            ctx,
+            &AuditEvent::success("vault.rotate_kek", "vault", new_kek.kek_id())
+                .with_detail(serde_json::json!({"keys": rewrapped.len()})),
+            now,
+        )?;
+        Ok(rewrapped.len())
+    })
+}

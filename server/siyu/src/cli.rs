@@ -50,6 +50,12 @@ pub enum VaultCommand {
         #[arg(long, value_name = "KEY_ID")]
         key: Option<String>,
     },
+    /// Wrap every data key under a new key-encryption key (sealed data stays as it is); then restart siyu with
+    /// `vault.kek_file` pointing at the new file.
+    RotateKek {
+        #[arg(long, value_name = "FILE")]
+        new_kek_file: std::path::PathBuf,
+    },
     /// Re-encrypt every sealed value onto its key's newest version: online, in batches, resumable.
     Rewrap {
         /// How long a run may hold its lease without reporting before another may take over (seconds).

@@ -29,6 +29,17 @@ pub fn run(cmd: &VaultCommand, pool: &Pool, env: &Env) -> Result<ExitCode, Failu
             println!("new values are sealed with the new versions; run `siyu vault rewrap` to move the old ones");
             Ok(ExitCode::SUCCESS)
         }
+        VaultCommand::RotateKek { new_kek_file } => {
+            let new =
+                siyu_vault::LocalKek::from_file(new_kek_file).map_err(|e| Failure(format!("--new-kek-file: {e}")))?;
+            let n = keys::rotate_kek(&mut c, &env.vault, &cli_context(), Arc::new(new))?;
+            println!("{n} data-key version(s) now wrapped by the new KEK");
+            println!(
+                "restart every replica with vault.kek_file = {}; the old KEK no longer opens the keys",
+                new_kek_file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         VaultCommand::Status => {
             println!("{:<28} {:>7} {:>11}  values by version", "key", "latest", "min decrypt");
             for k in keys::status(&mut c, &env.vault)? {

@@ -321,6 +321,19 @@ fn the_vault_fails_closed() {
     let o = siyu_with(&db, dir.path(), &key_env(&kek, &index), &["vault", "init"]);
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("account.totp_secret"));
+    // KEK rotation: the new KEK opens the keys, the old one no longer does, and sealed data is untouched.
+    let new_kek = dir.path().join("kek-2026");
+    siyu_vault::ensure_key_file(&new_kek).unwrap();
+    let o = siyu_with(
+        &db,
+        dir.path(),
+        &key_env(&kek, &index),
+        &["vault", "rotate-kek", "--new-kek-file", new_kek.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(siyu_with(&db, dir.path(), &key_env(&new_kek, &index), &["vault", "verify"]).status.success());
+    assert!(!siyu_with(&db, dir.path(), &key_env(&kek, &index), &["vault", "status"]).status.success());
+    let kek = new_kek;
     // A wrong KEK: refused before anything is served or written.
     let wrong = dir.path().join("wrong-kek");
     siyu_vault::ensure_key_file(&wrong).unwrap();
