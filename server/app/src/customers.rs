@@ -52,7 +52,7 @@ fn open(vault: &Vault, col: SealedColumn, id: &str, text: &str, why: &Purpose) -
     Ok(secret.expose(why).to_string())
 }
 
-fn row_of(
+pub(crate) fn row_of(
     vault: &Vault,
     v: &ValidCustomer,
     id: &str,

@@ -149,6 +149,9 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
     if !["aes256gcm", "sm4gcm", "aes-256-gcm", "sm4-gcm"].contains(&s.vault.suite.as_str()) {
         return Err(ConfigError::new("vault.suite", "must be aes256gcm or sm4gcm"));
     }
+    if !(0.0..=1.0).contains(&s.import.max_reject_share) {
+        return Err(ConfigError::new("import.max_reject_share", "must be between 0 and 1"));
+    }
     if s.vault.unmask_daily_limit == 0 {
         return Err(ConfigError::new("vault.unmask_daily_limit", "must be at least 1"));
     }

@@ -31,6 +31,7 @@ pub struct Settings {
     pub auth: Auth,
     pub vault: Vault,
     pub egress: Egress,
+    pub import: Import,
     pub smtp: Smtp,
     pub wecom: Wecom,
 }
@@ -207,6 +208,22 @@ pub struct Vault {
 impl Default for Vault {
     fn default() -> Self {
         Self { kek_file: None, index_key_file: None, suite: "aes256gcm".into(), unmask_daily_limit: 50 }
+    }
+}
+
+/// Batch-file imports.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Import {
+    /// The share of invalid rows above which a whole file is refused (0.01 = 1%).
+    pub max_reject_share: f64,
+    /// Refuse files without a control file `FILE.ctl`.
+    pub require_control: bool,
+}
+
+impl Default for Import {
+    fn default() -> Self {
+        Self { max_reject_share: 0.01, require_control: false }
     }
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod customer;
 pub mod egress;
 pub mod ids;
+pub mod layout;
 pub mod org;
 pub mod password;
 pub mod pii;

@@ -34,11 +34,42 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Load a bank batch file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// The data vault: keys that seal personal and secret values.
     Vault {
         #[command(subcommand)]
         command: VaultCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Customers: the default layout is a UTF-8 CSV with the header
+    /// customer_no,name,id_number,mobile,gender,birth_date,risk_level,risk_assessed_on,aum,outlet_code,rm_employee_no
+    Customers(ImportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// A layout file (TOML: name, delimiter, [columns] mapping the file's headers to fields).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
+    /// utf-8, gbk or gb18030.
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: String,
+    /// Refuse the file unless FILE.ctl (rows=N, sha256=HEX) is there.
+    #[arg(long)]
+    pub require_control: bool,
+    /// The share of invalid rows above which the file is refused whole (default: import.max_reject_share).
+    #[arg(long)]
+    pub max_reject_share: Option<f64>,
+    #[arg(long, default_value_t = 60, hide = true)]
+    pub lease_secs: i64,
 }
 
 #[derive(Subcommand, Debug)]

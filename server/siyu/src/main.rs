@@ -1,6 +1,8 @@
 //! `siyu`: one binary for the server and its administration.
 
 mod cli;
+mod foreground;
+mod import_cmd;
 mod logging;
 mod vault_cmd;
 
@@ -127,6 +129,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("token {} for {username}, expires {}", t.info.id, t.info.expires_at.to_rfc3339());
             println!("{}", t.token);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { command: cli::ImportCommand::Customers(args) } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            run_migrations(&mut c)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
+            drop(c);
+            import_cmd::customers(args, &pool, &env)
         }
         Command::Vault { command } => {
             let s = settings(&cli)?;

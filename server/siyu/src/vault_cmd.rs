@@ -2,7 +2,6 @@
 
 use crate::cli::VaultCommand;
 use crate::Failure;
-use indicatif::{ProgressBar, ProgressStyle};
 use siyu_app::bootstrap::cli_context;
 use siyu_app::{keys, Env};
 use siyu_engine::{rewrap, Engine};
@@ -88,38 +87,14 @@ pub fn run(cmd: &VaultCommand, pool: &Pool, env: &Env) -> Result<ExitCode, Failu
             drop(c);
             let engine = Engine::new(pool.clone(), env.clone(), vec![Arc::new(rewrap::Rewrap)])
                 .with_lease(chrono::Duration::seconds(*lease_secs));
-            let bar = ProgressBar::new(0);
-            bar.set_style(
-                ProgressStyle::with_template("rewrap [{bar:40}] {pos}/{len} values ({eta} left)")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            let on_progress = |done: i64, total: Option<i64>| {
-                if let Some(t) = total {
-                    bar.set_length(t.max(0) as u64);
+            let current = crate::foreground::run(pool, &engine, &job.id, "rewrap")?;
+            match current.status {
+                JobStatus::Succeeded => {
+                    let r = current.result.unwrap_or_default();
+                    println!("rewrap done: {} checked, {} re-encrypted", r["checked"], r["rewrapped"]);
+                    Ok(ExitCode::SUCCESS)
                 }
-                bar.set_position(done.max(0) as u64);
-            };
-            loop {
-                let current = jobs::get(&mut *pool.get()?, &job.id)?;
-                if current.status.is_final() {
-                    bar.finish_and_clear();
-                    return match current.status {
-                        JobStatus::Succeeded => {
-                            let r = current.result.unwrap_or_default();
-                            println!("rewrap done: {} checked, {} re-encrypted", r["checked"], r["rewrapped"]);
-                            Ok(ExitCode::SUCCESS)
-                        }
-                        other => Err(Failure(format!(
-                            "rewrap {}: {}",
-                            other.as_str(),
-                            current.last_error.unwrap_or_default()
-                        ))),
-                    };
-                }
-                if engine.run_next_with(Some(&on_progress))?.is_none() {
-                    // Another process holds the lease (or a retry is waiting): wait for it to end or lapse.
-                    std::thread::sleep(std::time::Duration::from_millis(500));
-                }
+                other => Err(Failure(format!("rewrap {}: {}", other.as_str(), current.last_error.unwrap_or_default()))),
             }
         }
     }

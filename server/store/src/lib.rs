@@ -10,6 +10,7 @@ pub mod conn;
 pub mod customers;
 pub mod error;
 pub mod history;
+pub mod imports;
 pub mod jobs;
 pub mod login;
 pub mod migrate;

@@ -172,6 +172,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     vault_key_policies,
     vault_meta,
     customers,
+    import_customers,
+    import_rejects,
 );
 
 diesel::table! {
@@ -250,3 +252,37 @@ diesel::table! {
 }
 
 diesel::joinable!(customers -> org_nodes (node_id));
+
+diesel::table! {
+    import_customers (job_id, line_no) {
+        job_id -> Text,
+        line_no -> BigInt,
+        id -> Text,
+        existing -> Bool,
+        customer_no -> Text,
+        customer_no_idx -> Text,
+        name -> Text,
+        name_idx -> Text,
+        gender -> Text,
+        birth_date -> Nullable<Text>,
+        id_number -> Nullable<Text>,
+        id_number_idx -> Nullable<Text>,
+        mobile -> Nullable<Text>,
+        mobile_idx -> Nullable<Text>,
+        risk_level -> Nullable<Text>,
+        risk_assessed_on -> Nullable<Text>,
+        aum -> Nullable<Text>,
+        aum_band -> Text,
+        node_id -> Text,
+        rm_staff_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    import_rejects (job_id, line_no) {
+        job_id -> Text,
+        line_no -> BigInt,
+        field -> Text,
+        reason -> Text,
+    }
+}

@@ -1,0 +1,211 @@
+//! Batch-file layouts: which column of a bank's file is which field. A layout is configuration, not code; the
+//! built-in one is the documented default for customers. Also the rule that a file carrying authentication data
+//! (JR/T 0171 C3: passwords, PINs, card verification codes or expiry, SMS codes) is refused whole.
+
+use crate::customer::CustomerInput;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The fields of the customer layout, in the default file's column order.
+pub const CUSTOMER_FIELDS: [&str; 11] = [
+    "customer_no",
+    "name",
+    "id_number",
+    "mobile",
+    "gender",
+    "birth_date",
+    "risk_level",
+    "risk_assessed_on",
+    "aum",
+    "outlet_code",
+    "rm_employee_no",
+];
+
+/// A delimited layout: the delimiter, and for each column header of the file the field it fills.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layout {
+    pub name: String,
+    #[serde(default = "comma")]
+    pub delimiter: char,
+    /// File column header → field name. Columns not listed make the file refused (nothing is loaded blindly).
+    pub columns: BTreeMap<String, String>,
+}
+
+fn comma() -> char {
+    ','
+}
+
+impl Layout {
+    /// The documented default: UTF-8 CSV with a header row naming the fields themselves.
+    pub fn default_customers() -> Self {
+        Layout {
+            name: "customers".into(),
+            delimiter: ',',
+            columns: CUSTOMER_FIELDS.iter().map(|f| (f.to_string(), f.to_string())).collect(),
+        }
+    }
+
+    /// A layout from its TOML text (`name`, `delimiter`, `[columns]`), checked against the customer fields.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let l: Layout = parse_layout(text)?;
+        for field in l.columns.values() {
+            if !CUSTOMER_FIELDS.contains(&field.as_str()) {
+                return Err(format!("layout {}: unknown field {field}", l.name));
+            }
+        }
+        for required in ["customer_no", "name", "outlet_code"] {
+            if !l.columns.values().any(|f| f == required) {
+                return Err(format!("layout {}: no column fills {required}", l.name));
+            }
+        }
+        Ok(l)
+    }
+}
+
+fn parse_layout(text: &str) -> Result<Layout, String> {
+    toml::from_str(text).map_err(|e| format!("layout: {e}"))
+}
+
+/// Header words that mark authentication data (C3), in English and Chinese.
+const C3_MARKERS: [&str; 16] = [
+    "password",
+    "passwd",
+    "pwd",
+    "pin",
+    "cvv",
+    "cvn",
+    "cvc",
+    "cvv2",
+    "expiry",
+    "exp_date",
+    "sms_code",
+    "otp",
+    "密码",
+    "验证码",
+    "有效期",
+    "安全码",
+];
+
+/// Whether a column header names authentication data: a file with such a column is refused whole.
+pub fn is_c3_column(header: &str) -> bool {
+    let h = header.trim().to_lowercase();
+    let words: Vec<&str> = h.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    C3_MARKERS.iter().any(|m| if m.is_ascii() { words.contains(m) || h == *m } else { h.contains(m) })
+}
+
+/// What a header row means under a layout: each file column's field, or why the file is refused.
+pub fn map_header(layout: &Layout, headers: &[String]) -> Result<Vec<String>, String> {
+    if let Some(h) = headers.iter().find(|h| is_c3_column(h)) {
+        return Err(format!(
+            "the file has a column of authentication data ({}): such data is never loaded, the file is refused whole",
+            h.trim()
+        ));
+    }
+    headers
+        .iter()
+        .map(|h| {
+            layout
+                .columns
+                .get(h.trim())
+                .cloned()
+                .ok_or_else(|| format!("layout {}: unknown column {}", layout.name, h.trim()))
+        })
+        .collect()
+}
+
+/// Yuan as written in bank files (`880000.00`, `12.5`) → fen.
+pub fn yuan_to_fen(s: &str) -> Option<i64> {
+    let s = s.trim().replace(',', "");
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if int.is_empty()
+        || !int.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let frac = format!("{frac:0<2}");
+    int.parse::<i64>().ok()?.checked_mul(100)?.checked_add(frac.parse::<i64>().ok()?)
+}
+
+/// One record's values (already split into columns) as a customer, by the header's fields.
+pub fn customer_of(fields: &[String], values: &[String]) -> Result<CustomerInput, (&'static str, &'static str)> {
+    if values.len() != fields.len() {
+        return Err(("line", "wrong number of columns"));
+    }
+    let mut c = CustomerInput::default();
+    for (f, v) in fields.iter().zip(values) {
+        let v = v.trim().to_string();
+        let opt = if v.is_empty() { None } else { Some(v.clone()) };
+        match f.as_str() {
+            "customer_no" => c.customer_no = v,
+            "name" => c.name = v,
+            "id_number" => c.id_number = opt,
+            "mobile" => c.mobile = opt,
+            "gender" => c.gender = opt,
+            "birth_date" => c.birth_date = opt,
+            "risk_level" => c.risk_level = opt,
+            "risk_assessed_on" => c.risk_assessed_on = opt,
+            "aum" => {
+                c.aum_fen = match opt {
+                    None => None,
+                    Some(a) => Some(yuan_to_fen(&a).ok_or(("aum", "not an amount in yuan"))?),
+                }
+            }
+            "outlet_code" => c.outlet_code = v,
+            "rm_employee_no" => c.rm_employee_no = opt,
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c3_columns_are_recognised() {
+        for h in ["password", "Card PIN", "cvv2", "card_expiry", "SMS_CODE", "登录密码", "短信验证码", "卡有效期"]
+        {
+            assert!(is_c3_column(h), "{h}");
+        }
+        for h in ["customer_no", "mobile", "opinion", "spinach", "name"] {
+            assert!(!is_c3_column(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn headers_map_through_the_layout() {
+        let l = Layout::default_customers();
+        let h: Vec<String> = CUSTOMER_FIELDS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(map_header(&l, &h).unwrap(), h);
+        let bad = vec!["customer_no".to_string(), "salary".to_string()];
+        assert!(map_header(&l, &bad).unwrap_err().contains("salary"));
+        let c3 = vec!["customer_no".to_string(), "pin".to_string()];
+        assert!(map_header(&l, &c3).unwrap_err().contains("authentication"));
+    }
+
+    #[test]
+    fn layouts_are_toml() {
+        let l = Layout::from_toml(
+            "name = \"core-banking\"\ndelimiter = \"|\"\n[columns]\nCUST_NO = \"customer_no\"\nCUST_NAME = \"name\"\nORG = \"outlet_code\"\n",
+        )
+        .unwrap();
+        assert_eq!(l.delimiter, '|');
+        assert_eq!(l.columns["CUST_NO"], "customer_no");
+        assert!(Layout::from_toml("name = \"x\"\n[columns]\nA = \"salary\"\n").is_err());
+        assert!(Layout::from_toml("name = \"x\"\n[columns]\nA = \"name\"\n").unwrap_err().contains("customer_no"));
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(yuan_to_fen("880000.00"), Some(88_000_000));
+        assert_eq!(yuan_to_fen("12.5"), Some(1250));
+        assert_eq!(yuan_to_fen("7"), Some(700));
+        assert_eq!(yuan_to_fen("1.234"), None);
+        assert_eq!(yuan_to_fen("-5"), None);
+        assert_eq!(yuan_to_fen("abc"), None);
+    }
+}

@@ -1,0 +1,287 @@
+//! `siyu import customers` on the backend the test script selects: good files in UTF-8 and GBK, control files,
+//! the same file twice, the reject threshold, authentication columns, and a killed import resumed.
+
+use diesel::prelude::*;
+use siyu_store::testing::{self, TestDb};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const HEADER: &str =
+    "customer_no,name,id_number,mobile,gender,birth_date,risk_level,risk_assessed_on,aum,outlet_code,rm_employee_no";
+const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
+const GIVEN: [&str; 8] = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇"];
+
+/// A resident ID with a correct GB 11643 check digit.
+fn id_number(seq: usize) -> String {
+    let body = format!("110105{}{:02}{:02}{:03}", 1950 + seq % 50, 1 + seq % 12, 1 + seq % 28, seq % 1000);
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body.chars().zip(W).map(|(c, w)| c.to_digit(10).unwrap() * w).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+fn row(i: usize) -> String {
+    let outlet = if i.is_multiple_of(2) { "BJ01" } else { "SH01" };
+    format!(
+        "CN{i:08},{}{}{},{},139{i:08},{},1970-01-01,C{},2026-01-01,{}.50,{outlet},{}",
+        SURNAMES[i % 8],
+        GIVEN[(i / 8) % 8],
+        GIVEN[i % 8],
+        id_number(i),
+        if i.is_multiple_of(2) { "M" } else { "F" },
+        1 + i % 5,
+        1000 + i * 37,
+        if i.is_multiple_of(3) { "E-RM1" } else { "" }
+    )
+}
+
+fn file_of(rows: &[String]) -> String {
+    let mut s = format!("{HEADER}\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+struct Env {
+    db: TestDb,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        let db = testing::fresh();
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = siyu_store::conn::establish(&siyu_store::conn::Target::parse(&db.url).unwrap()).unwrap();
+        let now = chrono::Utc::now();
+        use siyu_domain::org::NodeKind;
+        use siyu_store::org::{insert, NewNode};
+        let hq = insert(&mut c, NewNode { parent: None, code: "HQ", name: "总行", kind: NodeKind::HeadOffice }, now)
+            .unwrap();
+        let bj =
+            insert(&mut c, NewNode { parent: Some(&hq), code: "BJ01", name: "朝阳支行", kind: NodeKind::Outlet }, now)
+                .unwrap();
+        insert(&mut c, NewNode { parent: Some(&hq), code: "SH01", name: "浦东支行", kind: NodeKind::Outlet }, now)
+            .unwrap();
+        let s =
+            siyu_store::staff::NewStaff {
+                employee_no: "E-RM1", name: "客户经理", node_id: &bj.id, wecom_userid: None
+            };
+        siyu_store::staff::insert(&mut c, s, now).unwrap();
+        Env { db, dir }
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_siyu"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("SIYU__DATABASE__URL", &self.db.url)
+            .env("SIYU__DATA__DIR", self.dir.path().join("data"))
+            .env("SIYU__LOG__LEVEL", "warn");
+        cmd
+    }
+
+    fn import(&self, path: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["import", "customers", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.command(&args).output().unwrap()
+    }
+
+    fn conn(&self) -> siyu_store::DbConn {
+        siyu_store::conn::establish(&siyu_store::conn::Target::parse(&self.db.url).unwrap()).unwrap()
+    }
+
+    fn customers(&self) -> i64 {
+        siyu_store::schema::customers::table.count().get_result(&mut self.conn()).unwrap()
+    }
+}
+
+fn out(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_good_file_loads_with_its_control_file_and_the_same_file_twice_changes_nothing() {
+    let env = Env::new();
+    let rows: Vec<String> = (0..50).map(row).collect();
+    let text = file_of(&rows);
+    let path = env.write("customers-20261122.csv", text.as_bytes());
+    env.write("customers-20261122.csv.ctl", format!("rows=50\nsha256={}\n", sha256(text.as_bytes())).as_bytes());
+    let o = env.import(&path, &["--require-control"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("loaded 50 row(s) (50 new, 0 updated), rejected 0"), "{}", out(&o));
+    assert_eq!(env.customers(), 50);
+    // At rest nothing is in clear.
+    let names: Vec<String> =
+        siyu_store::schema::customers::table.select(siyu_store::schema::customers::name).load(&mut env.conn()).unwrap();
+    assert!(names.iter().all(|n| !n.contains('王') && !n.contains('李')));
+    let o = env.import(&path, &[]);
+    assert!(o.status.success());
+    assert!(out(&o).contains("already imported"), "{}", out(&o));
+    assert_eq!(env.customers(), 50);
+    // The next day's file updates the same customers by number.
+    let next: Vec<String> = (0..10).map(|i| row(i).replace("C1,", "C2,")).collect();
+    let o = env.import(&env.write("customers-20261123.csv", file_of(&next).as_bytes()), &[]);
+    assert!(out(&o).contains("(0 new, 10 updated)"), "{}", out(&o));
+    assert_eq!(env.customers(), 50);
+}
+
+#[test]
+fn gbk_files_load_and_decode() {
+    let env = Env::new();
+    let rows: Vec<String> = (0..20).map(row).collect();
+    let text = file_of(&rows);
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&text);
+    assert!(!bad);
+    let path = env.write("gbk.csv", &gbk);
+    let o = env.import(&path, &["--encoding", "gbk"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert_eq!(env.customers(), 20);
+    // Read back through the vault: the Chinese name survived the encoding.
+    let settings = {
+        let mut s = siyu_config::Settings::default();
+        s.data.dir = env.dir.path().join("data");
+        s
+    };
+    let mut c = env.conn();
+    let vault = siyu_app::keys::open(&mut c, &settings, false, &Default::default()).unwrap().vault;
+    let r: siyu_store::customers::CustomerRow = siyu_store::schema::customers::table
+        .select(siyu_store::customers::CustomerRow::as_select())
+        .first(&mut c)
+        .unwrap();
+    let name = siyu_app::keys::open_value(
+        &vault,
+        siyu_store::sealed::CUSTOMER_NAME,
+        &r.id,
+        &r.name,
+        siyu_vault::PurposeKind::Verify,
+    )
+    .unwrap();
+    assert_eq!(name, "王伟伟");
+    // The same bytes read as UTF-8 are rejected row by row, and that is far over the threshold.
+    let env2 = Env::new();
+    let o = env2.import(&env2.write("gbk.csv", &gbk), &[]);
+    assert!(!o.status.success());
+    assert_eq!(env2.customers(), 0);
+}
+
+#[test]
+fn a_control_file_mismatch_or_a_truncated_file_is_refused_whole() {
+    let env = Env::new();
+    let rows: Vec<String> = (0..10).map(row).collect();
+    let text = file_of(&rows);
+    let path = env.write("c.csv", text.as_bytes());
+    env.write("c.csv.ctl", b"rows=11\n");
+    let o = env.import(&path, &[]);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("refused whole"), "{}", out(&o));
+    env.write("c.csv.ctl", format!("rows=10\nsha256={}\n", sha256(b"something else")).as_bytes());
+    assert!(!env.import(&path, &[]).status.success());
+    // Cut mid-way through a transfer: the control file still describes the whole file.
+    env.write("c.csv.ctl", format!("rows=10\nsha256={}\n", sha256(text.as_bytes())).as_bytes());
+    let cut = env.write("c.csv", &text.as_bytes()[..text.len() / 2]);
+    assert!(!env.import(&cut, &[]).status.success());
+    assert!(!env.import(&env.write("n.csv", text.as_bytes()), &["--require-control"]).status.success());
+    assert_eq!(env.customers(), 0);
+}
+
+#[test]
+fn bad_rows_are_reported_and_over_the_threshold_the_file_is_refused() {
+    let env = Env::new();
+    let mut rows: Vec<String> = (0..200).map(row).collect();
+    rows[10] = rows[10].replace(",139", ",239"); // not a mobile
+    rows[20] = rows[20].replace("1970-01-01", "1970-02-30"); // impossible date
+    let path = env.write("two-bad.csv", file_of(&rows).as_bytes());
+    let o = env.import(&path, &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("loaded 198") && out(&o).contains("rejected 2"), "{}", out(&o));
+    let report_path = out(&o).split("reject report: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let report = std::fs::read_to_string(&report_path).unwrap();
+    assert!(report.contains("12,mobile,") && report.contains("22,birth_date,"), "{report}");
+    assert!(!report.contains("239") && !report.contains("1970-02-30"), "the report names rules, not values");
+    rows[30] = rows[30].replace("BJ01", "XX99"); // unknown outlet: now 3 of 200 = 1.5%
+    let env2 = Env::new();
+    let o = env2.import(&env2.write("three-bad.csv", file_of(&rows).as_bytes()), &[]);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("refused whole"), "{}", out(&o));
+    assert_eq!(env2.customers(), 0);
+}
+
+#[test]
+fn a_file_with_authentication_data_is_refused_and_its_values_written_nowhere() {
+    let env = Env::new();
+    let text = format!("{HEADER},card_pin\n{},864209\n", row(1));
+    let o = env.import(&env.write("pin.csv", text.as_bytes()), &[]);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("authentication"), "{}", out(&o));
+    assert!(!out(&o).contains("864209"));
+    assert_eq!(env.customers(), 0);
+    let details: Vec<String> = siyu_store::schema::audit_log::table
+        .select(siyu_store::schema::audit_log::detail)
+        .load(&mut env.conn())
+        .unwrap();
+    assert!(details.iter().all(|d| !d.contains("864209")));
+}
+
+/// A child process that is always reaped, whatever the test does.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_killed_import_resumes_where_it_stopped() {
+    let env = Env::new();
+    let rows: Vec<String> = (0..12_000).map(row).collect();
+    let path = env.write("big.csv", file_of(&rows).as_bytes());
+    let mut first = Reaped(
+        env.command(&["import", "customers", path.to_str().unwrap(), "--lease-secs", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    let done_at_kill = loop {
+        let done: Option<i64> = siyu_store::schema::jobs::table
+            .select(siyu_store::schema::jobs::done)
+            .first(&mut env.conn())
+            .optional()
+            .unwrap();
+        if let Some(d) = done.filter(|d| *d >= 2000) {
+            // kill -9, as a crash would.
+            first.0.kill().unwrap();
+            let _ = first.0.wait();
+            break d;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "the import never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(done_at_kill < 12_000, "killed mid-way");
+    assert_eq!(env.customers(), 0, "nothing is published before the whole file is staged");
+    let o = env.import(&path, &["--lease-secs", "1"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("resuming"), "{}", out(&o));
+    assert_eq!(env.customers(), 12_000);
+    let attempts: i64 =
+        siyu_store::schema::jobs::table.select(siyu_store::schema::jobs::attempts).first(&mut env.conn()).unwrap();
+    assert_eq!(attempts, 2);
+    let staged: i64 = siyu_store::schema::import_customers::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(staged, 0, "the stage is emptied");
+}

@@ -1,0 +1,168 @@
+//! Staging of imported customers, and publishing a whole file's rows in one transaction.
+
+use crate::conn::DbConn;
+use crate::customers::CustomerRow;
+use crate::error::Result;
+use crate::schema::{import_customers, import_rejects};
+use crate::time::to_db;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamp};
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = import_customers)]
+struct Staged<'a> {
+    job_id: &'a str,
+    line_no: i64,
+    id: &'a str,
+    existing: bool,
+    customer_no: &'a str,
+    customer_no_idx: &'a str,
+    name: &'a str,
+    name_idx: &'a str,
+    gender: &'a str,
+    birth_date: Option<&'a str>,
+    id_number: Option<&'a str>,
+    id_number_idx: Option<&'a str>,
+    mobile: Option<&'a str>,
+    mobile_idx: Option<&'a str>,
+    risk_level: Option<&'a str>,
+    risk_assessed_on: Option<&'a str>,
+    aum: Option<&'a str>,
+    aum_band: &'a str,
+    node_id: &'a str,
+    rm_staff_id: Option<&'a str>,
+}
+
+/// A staged row: the customer as it will be published, and whether it replaces an existing one.
+pub struct StagedRow {
+    pub line_no: i64,
+    pub existing: bool,
+    pub row: CustomerRow,
+}
+
+/// A line left out: the field and the rule, never the value.
+pub struct RejectRow {
+    pub line_no: i64,
+    pub field: String,
+    pub reason: String,
+}
+
+/// Stages one batch (rows and rejects) in one transaction, so a checkpoint after it describes committed work.
+/// Not audited: staging changes nothing anyone sees; publishing is the audited change.
+pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[RejectRow]) -> Result<()> {
+    conn.transaction(|c| {
+        let staged: Vec<Staged<'_>> = rows
+            .iter()
+            .map(|s| {
+                let r = &s.row;
+                Staged {
+                    job_id,
+                    line_no: s.line_no,
+                    id: &r.id,
+                    existing: s.existing,
+                    customer_no: &r.customer_no,
+                    customer_no_idx: &r.customer_no_idx,
+                    name: &r.name,
+                    name_idx: &r.name_idx,
+                    gender: &r.gender,
+                    birth_date: r.birth_date.as_deref(),
+                    id_number: r.id_number.as_deref(),
+                    id_number_idx: r.id_number_idx.as_deref(),
+                    mobile: r.mobile.as_deref(),
+                    mobile_idx: r.mobile_idx.as_deref(),
+                    risk_level: r.risk_level.as_deref(),
+                    risk_assessed_on: r.risk_assessed_on.as_deref(),
+                    aum: r.aum.as_deref(),
+                    aum_band: &r.aum_band,
+                    node_id: &r.node_id,
+                    rm_staff_id: r.rm_staff_id.as_deref(),
+                }
+            })
+            .collect();
+        match c {
+            // Multi-row INSERTs on PostgreSQL (20 columns x 500 rows stays under the bind limit); SQLite cannot
+            // take a NULL for an optional column in a multi-row INSERT, and inside one transaction a statement
+            // per row costs it little.
+            DbConn::Postgres(pg) => {
+                for chunk in staged.chunks(500) {
+                    diesel::insert_into(import_customers::table).values(chunk).execute(pg)?;
+                }
+            }
+            DbConn::Sqlite(lite) => {
+                for row in &staged {
+                    diesel::insert_into(import_customers::table).values(row).execute(lite)?;
+                }
+            }
+        }
+        for r in rejects {
+            diesel::insert_into(import_rejects::table)
+                .values((
+                    import_rejects::job_id.eq(job_id),
+                    import_rejects::line_no.eq(r.line_no),
+                    import_rejects::field.eq(&r.field),
+                    import_rejects::reason.eq(&r.reason),
+                ))
+                .execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Whether this job already staged a customer with this number (a file naming one customer twice).
+pub fn staged_line_of(conn: &mut DbConn, job_id: &str, customer_no_idx: &str) -> Result<Option<i64>> {
+    Ok(import_customers::table
+        .filter(import_customers::job_id.eq(job_id))
+        .filter(import_customers::customer_no_idx.eq(customer_no_idx))
+        .select(import_customers::line_no)
+        .first(conn)
+        .optional()?)
+}
+
+/// (staged rows, rejected rows) of a job.
+pub fn counts(conn: &mut DbConn, job_id: &str) -> Result<(i64, i64)> {
+    let staged = import_customers::table.filter(import_customers::job_id.eq(job_id)).count().get_result(conn)?;
+    let rejected = import_rejects::table.filter(import_rejects::job_id.eq(job_id)).count().get_result(conn)?;
+    Ok((staged, rejected))
+}
+
+pub fn rejects(conn: &mut DbConn, job_id: &str) -> Result<Vec<(i64, String, String)>> {
+    Ok(import_rejects::table
+        .filter(import_rejects::job_id.eq(job_id))
+        .order(import_rejects::line_no.asc())
+        .select((import_rejects::line_no, import_rejects::field, import_rejects::reason))
+        .load(conn)?)
+}
+
+/// Drops a job's staged rows (after publishing, or when the file is rejected whole).
+pub fn clear(conn: &mut DbConn, job_id: &str) -> Result<()> {
+    diesel::delete(import_customers::table.filter(import_customers::job_id.eq(job_id))).execute(conn)?;
+    Ok(())
+}
+
+const COLUMNS: &str = "customer_no, customer_no_idx, name, name_idx, gender, birth_date, id_number, id_number_idx, \
+                       mobile, mobile_idx, risk_level, risk_assessed_on, aum, aum_band, node_id, rm_staff_id";
+
+/// Copies a job's staged rows into `customers` — updates of existing customers, then inserts of new ones — and
+/// empties the stage. Run inside the caller's transaction; returns (inserted, updated).
+pub fn publish(conn: &mut DbConn, job_id: &str, now: DateTime<Utc>) -> Result<(usize, usize)> {
+    // Two set-based statements, written once per backend: only the placeholders differ.
+    let (p1, p2) = match conn {
+        DbConn::Postgres(_) => ("$1", "$2"),
+        DbConn::Sqlite(_) => ("?1", "?2"),
+    };
+    let update = format!(
+        "UPDATE customers SET ({COLUMNS}, updated_at) = \
+         (SELECT {COLUMNS}, {p2} FROM import_customers s WHERE s.job_id = {p1} AND s.id = customers.id) \
+         WHERE id IN (SELECT id FROM import_customers WHERE job_id = {p1} AND existing)"
+    );
+    let insert = format!(
+        "INSERT INTO customers (id, {COLUMNS}, created_at, updated_at) \
+         SELECT id, {COLUMNS}, {p2}, {p2} FROM import_customers WHERE job_id = {p1} AND NOT existing ORDER BY line_no"
+    );
+    let t = to_db(now);
+    let updated = diesel::sql_query(update).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
+    let inserted = diesel::sql_query(insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
+    clear(conn, job_id)?;
+    Ok((inserted, updated))
+}
