@@ -7,8 +7,9 @@ const ROLE_PERMS: Record<string, string[]> = {
   system_admin: ['org.read', 'org.write', 'staff.read', 'staff.write', 'role.assign', 'system.status'],
   security_admin: ['staff.read', 'account.reset', 'session.revoke', 'security.policy.read'],
   auditor: ['audit.read', 'audit.verify'],
-  branch_manager: ['org.read', 'staff.read'],
-  rm: ['org.read'],
+  head_office_operator: ['org.read', 'staff.read', 'customer.read', 'customer.write', 'pii.unmask'],
+  branch_manager: ['org.read', 'staff.read', 'customer.read'],
+  rm: ['org.read', 'customer.read'],
 }
 const names = (role: string) => visibleNav(new Set(ROLE_PERMS[role])).map((i) => i.name)
 
@@ -17,8 +18,12 @@ describe('navigation by permission', () => {
     expect(names('system_admin')).toEqual(['org', 'staff', 'roles', 'system', 'tokens'])
     expect(names('security_admin')).toEqual(['staff', 'roles', 'security', 'tokens'])
     expect(names('auditor')).toEqual(['roles', 'audit', 'tokens'])
-    expect(names('branch_manager')).toEqual(['org', 'staff', 'roles', 'tokens'])
+    expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'roles', 'tokens'])
+    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'roles', 'tokens'])
+    expect(names('rm')).toEqual(['org', 'customers', 'roles', 'tokens'])
     expect(names('auditor')).not.toContain('staff')
+    // Customers only with customer.read: no admin duty sees them.
+    for (const r of ['system_admin', 'security_admin', 'auditor']) expect(names(r)).not.toContain('customers')
   })
 
   it('lands each role on its first real screen', () => {
@@ -47,5 +52,7 @@ describe('route decisions', () => {
     expect(decide('full', to('/org', { anyOf: ['org.read'] }), perms)).toBe('/forbidden')
     expect(decide('full', to('/audit', { anyOf: ['audit.read'] }), perms)).toBe(true)
     expect(decide('full', to('/tokens'), perms)).toBe(true)
+    expect(decide('full', to('/customers', { anyOf: ['customer.read'] }), perms)).toBe('/forbidden')
+    expect(decide('full', to('/customers', { anyOf: ['customer.read'] }), new Set(ROLE_PERMS.rm))).toBe(true)
   })
 })

@@ -56,6 +56,15 @@ export const staff = {
   endSessions: (staff_id: string) => call<void>(E.staffEndSessions, { params: { staff_id } }),
 }
 
+export const customers = {
+  /** Customers in scope matching exactly one identifier, masked. */
+  search: (body: T.CustomerSearchBody, o: Opts = {}) => call<Items<T.CustomerView>>(E.customerSearch, { body, ...o }),
+  get: (customer_id: string, o: Opts = {}) => call<T.CustomerView>(E.customerGet, { params: { customer_id }, ...o }),
+  /** Fields in clear for a written reason (audited, limited per day). Quiet: the dialog shows refusals in place. */
+  unmask: (customer_id: string, body: T.UnmaskBody) =>
+    call<T.UnmaskAnswer>(E.customerUnmask, { params: { customer_id }, body, quiet: true }),
+}
+
 export const roles = {
   list: () => call<Items<T.Role>>(E.roles),
 }

@@ -47,6 +47,11 @@ export const endpoints = {
   staffUnlock: ep('POST', '/staff/{staff_id}/unlock'),
   staffEndSessions: ep('POST', '/staff/{staff_id}/end-sessions'),
 
+  // Personal data (a mobile or ID number) goes in the body, never the URL: search is a POST.
+  customerSearch: ep('POST', '/customers/search'),
+  customerGet: ep('GET', '/customers/{customer_id}'),
+  customerUnmask: ep('POST', '/customers/{customer_id}/unmask'),
+
   roles: ep('GET', '/roles'),
 
   tokens: ep('GET', '/tokens'),

@@ -33,6 +33,8 @@ export type Permission =
   | 'audit.read'
   | 'audit.verify'
   | 'system.status'
+  | 'customer.read'
+  | 'customer.write'
   | 'pii.unmask'
   | 'data.export'
 
@@ -258,4 +260,42 @@ export interface DayCount {
   day: string
   outcome: Outcome
   count: number
+}
+
+/** A customer as `POST /customers/search` and `GET /customers/{id}` answer it: every personal field masked. */
+export interface CustomerView {
+  id: string
+  customer_no: string
+  name: string
+  /** `male`, `female` or `unknown`. */
+  gender: string
+  birth_date?: string | null
+  id_number?: string | null
+  mobile?: string | null
+  /** C1…C5. */
+  risk_level?: string | null
+  risk_assessed_on?: string | null
+  /** AUM as a band (never the amount); `-` when unknown. */
+  aum_band: string
+  node_id: string
+  rm_staff_id?: string | null
+}
+
+/** The identifiers a customer is searched by: exactly one goes in the body. */
+export type CustomerSearchKey = 'customer_no' | 'mobile' | 'id_number'
+export const CUSTOMER_SEARCH_KEYS: CustomerSearchKey[] = ['customer_no', 'mobile', 'id_number']
+export type CustomerSearchBody = Partial<Record<CustomerSearchKey, string>>
+
+/** The fields `POST /customers/{id}/unmask` can show in clear. */
+export type UnmaskField = 'customer_no' | 'name' | 'birth_date' | 'id_number' | 'mobile' | 'aum_fen'
+export const UNMASK_FIELDS: UnmaskField[] = ['customer_no', 'name', 'birth_date', 'id_number', 'mobile', 'aum_fen']
+
+export interface UnmaskBody {
+  fields: UnmaskField[]
+  /** At least 10 characters (after trimming); recorded in the audit trail. */
+  reason: string
+}
+
+export interface UnmaskAnswer {
+  values: Partial<Record<UnmaskField, string | null>>
 }

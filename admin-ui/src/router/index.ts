@@ -30,6 +30,13 @@ const routes: RouteRecordRaw[] = [
       { path: 'org', name: 'org', component: () => import('@/views/org/OrgView.vue'), meta: { anyOf: perm('org') } },
       // One record for the list and a deep link to one person (/staff/<id> opens the detail drawer).
       { path: 'staff/:id?', name: 'staff', component: () => import('@/views/staff/StaffView.vue'), meta: { anyOf: perm('staff') } },
+      // /customers/<id> opens the detail drawer; the id is opaque, identifiers are searched for in a POST body.
+      {
+        path: 'customers/:id?',
+        name: 'customers',
+        component: () => import('@/views/customers/CustomersView.vue'),
+        meta: { anyOf: perm('customers') },
+      },
       { path: 'roles', name: 'roles', component: () => import('@/views/roles/RolesView.vue') },
       { path: 'audit', name: 'audit', component: () => import('@/views/audit/AuditView.vue'), meta: { anyOf: perm('audit') } },
       {
