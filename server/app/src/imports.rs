@@ -240,6 +240,7 @@ pub fn stage_batch(
     let mut rows = Vec::new();
     let mut rejects = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
+    let mut valid = Vec::with_capacity(lines.len());
     for (line_no, bytes) in lines {
         let reject =
             |field: &str, reason: &str| RejectRow { line_no: *line_no, field: field.into(), reason: reason.into() };
@@ -285,16 +286,27 @@ pub fn stage_batch(
         let idx = vault
             .blind_index(siyu_store::sealed::CUSTOMER_NO.field_class, &v.customer_no)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        if !seen.insert(idx.clone()) || imports::staged_line_of(conn, job_id, &idx)?.is_some() {
-            rejects.push(reject("customer_no", "the same customer appears twice in this file"));
+        valid.push((*line_no, v, node, rm, idx));
+    }
+    // Two queries for the whole batch, not two per row.
+    let idxs: Vec<String> = valid.iter().map(|x| x.4.clone()).collect();
+    let existing = siyu_store::customers::existing_by_idx(conn, &idxs)?;
+    let staged_before = imports::already_staged(conn, job_id, &idxs)?;
+    for (line_no, v, node, rm, idx) in valid {
+        if staged_before.contains(&idx) || !seen.insert(idx.clone()) {
+            rejects.push(RejectRow {
+                line_no,
+                field: "customer_no".into(),
+                reason: "the same customer appears twice in this file".into(),
+            });
             continue;
         }
-        let (id, created_at, existing) = match siyu_store::customers::by_customer_no_idx(conn, &idx)? {
-            Some(e) => (e.id, e.created_at, true),
+        let (id, created_at, is_existing) = match existing.get(&idx) {
+            Some((id, at)) => (id.clone(), *at, true),
             None => (uuid::Uuid::now_v7().to_string(), now, false),
         };
         let row = row_of(&vault, &v, &id, node, rm, created_at, now)?;
-        rows.push(StagedRow { line_no: *line_no, existing, row });
+        rows.push(StagedRow { line_no, existing: is_existing, row });
     }
     imports::stage(conn, job_id, &rows, &rejects)?;
     Ok(())

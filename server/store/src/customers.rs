@@ -48,6 +48,19 @@ pub fn by_customer_no_idx(conn: &mut DbConn, idx: &str) -> Result<Option<Custome
         .optional()?)
 }
 
+/// The customers among `idxs` (customer-number indexes) that exist: index → (id, created_at). One query for a
+/// whole batch of an import.
+pub fn existing_by_idx(
+    conn: &mut DbConn,
+    idxs: &[String],
+) -> Result<std::collections::HashMap<String, (String, NaiveDateTime)>> {
+    let rows: Vec<(String, String, NaiveDateTime)> = customers::table
+        .filter(customers::customer_no_idx.eq_any(idxs))
+        .select((customers::customer_no_idx, customers::id, customers::created_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(idx, id, at)| (idx, (id, at))).collect())
+}
+
 pub fn insert(conn: &mut DbConn, row: &CustomerRow) -> Result<()> {
     diesel::insert_into(customers::table).values(row).execute(conn)?;
     Ok(())

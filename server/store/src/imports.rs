@@ -109,14 +109,14 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
     })
 }
 
-/// Whether this job already staged a customer with this number (a file naming one customer twice).
-pub fn staged_line_of(conn: &mut DbConn, job_id: &str, customer_no_idx: &str) -> Result<Option<i64>> {
-    Ok(import_customers::table
+/// Which of these customer-number indexes this job already staged (a file naming one customer twice).
+pub fn already_staged(conn: &mut DbConn, job_id: &str, idxs: &[String]) -> Result<std::collections::HashSet<String>> {
+    let found: Vec<String> = import_customers::table
         .filter(import_customers::job_id.eq(job_id))
-        .filter(import_customers::customer_no_idx.eq(customer_no_idx))
-        .select(import_customers::line_no)
-        .first(conn)
-        .optional()?)
+        .filter(import_customers::customer_no_idx.eq_any(idxs))
+        .select(import_customers::customer_no_idx)
+        .load(conn)?;
+    Ok(found.into_iter().collect())
 }
 
 /// (staged rows, rejected rows) of a job.
