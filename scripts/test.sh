@@ -117,6 +117,11 @@ if [[ -x scripts/build-image.sh && -x scripts/test-image.sh ]]; then
     step "OCI image: build and start from its root filesystem"
     SIYU_BIN="$ROOT/target/release/siyu" scripts/build-image.sh
     scripts/test-image.sh
+    if [[ -x scripts/package-offline.sh && -x scripts/verify-bundle.sh ]]; then
+        step "offline bundle: build and verify"
+        # The chart was checked above; the script verifies the bundle it writes.
+        SKIP_CHECKS=1 SIYU_BIN="$ROOT/target/release/siyu" scripts/package-offline.sh
+    fi
 fi
 
 echo
