@@ -2,6 +2,7 @@
 //! Plaintext exists only inside these functions, on its way into the vault or into a masked view.
 
 use crate::error::{AppError, Result};
+use crate::keys::{open_for as open, seal, vault_err};
 use crate::principal::{Meta, Principal};
 use crate::Env;
 use chrono::Duration;
@@ -14,7 +15,7 @@ use siyu_store::sealed::{self, SealedColumn};
 use siyu_store::time::to_db;
 use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
-use siyu_vault::{Aad, Purpose, PurposeKind, SealedValue, Vault};
+use siyu_vault::{Purpose, PurposeKind, Vault};
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -29,27 +30,8 @@ pub struct ItemResult {
     pub reason: Option<&'static str>,
 }
 
-fn vault_err(e: siyu_vault::VaultError) -> AppError {
-    match e {
-        siyu_vault::VaultError::Integrity { .. } | siyu_vault::VaultError::WrongKey { .. } => {
-            AppError::Integrity(e.to_string())
-        }
-        other => AppError::Internal(other.to_string()),
-    }
-}
-
-fn seal(vault: &Vault, col: SealedColumn, id: &str, v: &str) -> Result<String> {
-    Ok(vault.seal(col.field_class, &Aad::new(col.table, col.column, id), v).map_err(vault_err)?.to_text())
-}
-
 fn index(vault: &Vault, col: SealedColumn, normalized: &str) -> Result<String> {
     vault.blind_index(col.field_class, normalized).map_err(vault_err)
-}
-
-fn open(vault: &Vault, col: SealedColumn, id: &str, text: &str, why: &Purpose) -> Result<String> {
-    let v = SealedValue::from_text(text).map_err(vault_err)?;
-    let secret = vault.open(col.field_class, &Aad::new(col.table, col.column, id), v.as_bytes()).map_err(vault_err)?;
-    Ok(secret.expose(why).to_string())
 }
 
 pub(crate) fn row_of(

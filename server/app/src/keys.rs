@@ -31,8 +31,15 @@ pub struct Opened {
     pub created_keys: Vec<String>,
 }
 
-fn vault_err(e: siyu_vault::VaultError) -> AppError {
-    AppError::Internal(e.to_string())
+/// A vault error as a use-case error: a value that fails authentication (changed, or moved from another row or
+/// column) is an integrity failure, recorded by the web layer; anything else is internal.
+pub(crate) fn vault_err(e: siyu_vault::VaultError) -> AppError {
+    match e {
+        siyu_vault::VaultError::Integrity { .. } | siyu_vault::VaultError::WrongKey { .. } => {
+            AppError::Integrity(e.to_string())
+        }
+        other => AppError::Internal(other.to_string()),
+    }
 }
 
 /// The KEK and index key named by the configuration; in development mode, generated ones under the data
@@ -267,15 +274,22 @@ pub fn seal(vault: &Vault, col: SealedColumn, row_id: &str, plaintext: &str) -> 
 /// Opens a sealed column's value for a system purpose (never an unmask: those need a person and a reason).
 pub fn open_value(vault: &Vault, col: SealedColumn, row_id: &str, text: &str, kind: PurposeKind) -> Result<String> {
     let purpose = Purpose::system(kind, col.field_class).map_err(vault_err)?;
+    open_for(vault, col, row_id, text, &purpose)
+}
+
+/// Opens a sealed column's value for `why`; an integrity failure names the table, column and row.
+pub fn open_for(vault: &Vault, col: SealedColumn, row_id: &str, text: &str, why: &Purpose) -> Result<String> {
     let v = SealedValue::from_text(text).map_err(vault_err)?;
-    let aad = Aad::new(col.table, col.column, row_id);
-    let secret = vault.open(col.field_class, &aad, v.as_bytes()).map_err(|e| match e {
-        siyu_vault::VaultError::Integrity { .. } | siyu_vault::VaultError::WrongKey { .. } => {
-            AppError::Integrity(format!("{}.{} row {row_id}: {e}", col.table, col.column))
-        }
-        other => vault_err(other),
-    })?;
-    Ok(secret.expose(&purpose).to_string())
+    let secret =
+        vault.open(col.field_class, &Aad::new(col.table, col.column, row_id), v.as_bytes()).map_err(
+            |e| match vault_err(e) {
+                AppError::Integrity(m) => {
+                    AppError::Integrity(format!("{}.{} row {row_id}: {m}", col.table, col.column))
+                }
+                other => other,
+            },
+        )?;
+    Ok(secret.expose(why).to_string())
 }
 
 /// KEK rotation: every data-key version is wrapped again under `new_kek`, in one transaction; sealed data is
