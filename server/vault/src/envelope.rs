@@ -1,7 +1,7 @@
 //! The sealed-value format and what it is bound to.
 //!
 //! ```text
-//! byte 0      format version (1)
+//! byte 0      format version (2; 1 is still read)
 //! byte 1      suite id (1 = AES-256-GCM, 2 = SM4-GCM)
 //! byte 2      key id length L (1..=64)
 //! 3..3+L      key id (ASCII, the field class)
@@ -9,10 +9,13 @@
 //! +12         nonce, 96 random bits
 //! rest        ciphertext ‖ 16-byte GCM tag
 //! ```
-//! The associated data is the whole header followed by the length-prefixed table, column and row
-//! id, so changing the header, the ciphertext, or the place the value is stored breaks the tag
-//! (REQUIREMENTS A.4). The header is readable without any key, which is what lets a rewrap job
-//! find values on old versions cheaply.
+//! The associated data binds the format, the suite and the key version, then the table, column and
+//! row id, each prefixed by its length (LEB128), so changing the header, the ciphertext, or the place
+//! the value is stored breaks the tag (REQUIREMENTS A.4). The key id is not repeated in the
+//! associated data: it selects the data key, and no other key verifies the tag. Format 1 put the whole
+//! header and u32 lengths there; it cost GCM two to three more GHASH blocks per value for no more
+//! binding, and is still opened (a rewrap moves such values to format 2). The header is readable
+//! without any key, which is what lets a rewrap job find values on old versions cheaply.
 
 use crate::error::{Result, VaultError};
 use crate::keyring::validate_key_id;
@@ -22,6 +25,8 @@ use base64::Engine;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const FORMAT_V1: u8 = 1;
+/// The format `seal` writes.
+pub const FORMAT_V2: u8 = 2;
 
 /// Where a sealed value lives. The row id must be known before sealing (use the row's UUID or
 /// business key, not an autoincrement assigned on insert).
@@ -37,30 +42,67 @@ impl<'a> Aad<'a> {
         Aad { table, column, row_id }
     }
 
-    /// Runs `f` over header ‖ "|ctx" ‖ (u32 len ‖ bytes) × 3. Length prefixes keep `("ab","c")`
-    /// and `("a","bc")` apart. Built on the stack when it fits, as it does for every real table.
-    pub(crate) fn with_bytes<R>(&self, header: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    /// Runs `f` over the associated data of a value in `format` (see the module comment), built on
+    /// the stack when it fits, as it does for every real table.
+    pub(crate) fn with_bytes<R>(&self, format: u8, header: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
         let parts = [self.table, self.column, self.row_id];
-        let len = header.len() + 4 + parts.iter().map(|p| 4 + p.len()).sum::<usize>();
-        let mut stack = [0u8; 256];
+        let mut stack = [0u8; 160];
         let mut heap = Vec::new();
+        let len = match format {
+            FORMAT_V1 => header.len() + 4 + parts.iter().map(|p| 4 + p.len()).sum::<usize>(),
+            _ => 6 + parts.iter().map(|p| leb128_len(p.len()) + p.len()).sum::<usize>(),
+        };
         let buf: &mut [u8] = if len <= stack.len() {
             &mut stack[..len]
         } else {
             heap.resize(len, 0);
             &mut heap
         };
-        buf[..header.len()].copy_from_slice(header);
-        let mut at = header.len();
-        buf[at..at + 4].copy_from_slice(b"|ctx");
-        at += 4;
-        for part in parts {
-            buf[at..at + 4].copy_from_slice(&(part.len() as u32).to_be_bytes());
-            buf[at + 4..at + 4 + part.len()].copy_from_slice(part.as_bytes());
-            at += 4 + part.len();
+        let mut at;
+        if format == FORMAT_V1 {
+            buf[..header.len()].copy_from_slice(header);
+            at = header.len();
+            buf[at..at + 4].copy_from_slice(b"|ctx");
+            at += 4;
+            for part in parts {
+                buf[at..at + 4].copy_from_slice(&(part.len() as u32).to_be_bytes());
+                buf[at + 4..at + 4 + part.len()].copy_from_slice(part.as_bytes());
+                at += 4 + part.len();
+            }
+        } else {
+            // format, suite, then the u32 version: bytes 0, 1 and the last four of the header.
+            buf[0] = format;
+            buf[1] = header[1];
+            buf[2..6].copy_from_slice(&header[header.len() - 4..]);
+            at = 6;
+            for part in parts {
+                at += write_leb128(part.len(), &mut buf[at..]);
+                buf[at..at + part.len()].copy_from_slice(part.as_bytes());
+                at += part.len();
+            }
         }
-        f(buf)
+        f(&buf[..at])
     }
+}
+
+fn leb128_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+fn write_leb128(mut n: usize, out: &mut [u8]) -> usize {
+    let mut i = 0;
+    while n >= 0x80 {
+        out[i] = (n as u8 & 0x7f) | 0x80;
+        n >>= 7;
+        i += 1;
+    }
+    out[i] = n as u8;
+    i + 1
 }
 
 /// The public part of an envelope.
@@ -72,8 +114,14 @@ pub struct Header {
 }
 
 impl Header {
+    pub(crate) fn encoded(suite: Suite, key_id: &str, version: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity(3 + key_id.len() + 4);
+        Header::encode_into(suite, key_id, version, &mut out);
+        out
+    }
+
     pub(crate) fn encode_into(suite: Suite, key_id: &str, version: u32, out: &mut Vec<u8>) {
-        out.push(FORMAT_V1);
+        out.push(FORMAT_V2);
         out.push(suite.id());
         out.push(key_id.len() as u8);
         out.extend_from_slice(key_id.as_bytes());
@@ -83,6 +131,7 @@ impl Header {
 
 /// A parsed envelope borrowing its bytes.
 pub(crate) struct Parsed<'a> {
+    pub(crate) format: u8,
     pub(crate) header: Header,
     pub(crate) header_bytes: &'a [u8],
     pub(crate) nonce: &'a [u8],
@@ -91,7 +140,7 @@ pub(crate) struct Parsed<'a> {
 
 pub(crate) fn parse(env: &[u8]) -> Result<Parsed<'_>> {
     let (&format, rest) = env.split_first().ok_or(VaultError::Malformed("empty"))?;
-    if format != FORMAT_V1 {
+    if format != FORMAT_V1 && format != FORMAT_V2 {
         return Err(VaultError::Malformed("unknown format version"));
     }
     let (&suite, rest) = rest.split_first().ok_or(VaultError::Malformed("truncated"))?;
@@ -107,6 +156,7 @@ pub(crate) fn parse(env: &[u8]) -> Result<Parsed<'_>> {
     v.copy_from_slice(&rest[len..len + 4]);
     let header_len = 3 + len + 4;
     Ok(Parsed {
+        format,
         header: Header { suite, key_id: key_id.to_string(), key_version: u32::from_be_bytes(v) },
         header_bytes: &env[..header_len],
         nonce: &env[header_len..header_len + NONCE_LEN],

@@ -6,6 +6,7 @@
 //! version passes them (REQUIREMENTS A.5, A.6). Every version counts its encryptions and refuses
 //! to seal past a limit (A.9), because GCM's random-nonce bound is per key.
 
+use crate::envelope::Header;
 use crate::error::{Result, VaultError};
 use crate::kek::KekProvider;
 use crate::suite::{Cipher, Suite};
@@ -58,38 +59,67 @@ pub struct KeyUsage {
     pub total: u64,
 }
 
-/// FNV-1a: every seal looks its key up by a short, trusted field-class name, where SipHash's
-/// flooding resistance buys nothing and costs a noticeable share of a seal.
+/// Word-at-a-time multiplicative hash (the Fx hash of rustc): every seal looks its key up by a
+/// short, trusted field-class name, where SipHash's flooding resistance buys nothing, and hashing
+/// byte by byte (FNV) cost a fifth of a seal's own work.
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct ClassHasher(u64);
 
-impl Hasher for Fnv {
+impl ClassHasher {
+    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for ClassHasher {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
         }
-        self.0 = h;
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
     }
 }
 
 /// Maps keyed by field class.
-pub(crate) type ClassMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+pub(crate) type ClassMap<V> = HashMap<String, V, BuildHasherDefault<ClassHasher>>;
 
 /// One unwrapped key version.
 pub(crate) struct DataKey {
     pub(crate) version: u32,
     pub(crate) suite: Suite,
     pub(crate) cipher: Cipher,
+    /// The envelope header every value sealed under this version starts with, encoded once.
+    pub(crate) header: Vec<u8>,
     dek: Zeroizing<Vec<u8>>,
     record: WrappedKey,
     /// Encryptions so far, including those persisted before this process loaded the key.
     used: AtomicU64,
     /// `used` as of the last `take_usage`, so a seal costs one atomic operation, not two.
     reported: AtomicU64,
+}
+
+impl DataKey {
+    /// Counts one encryption against `limit`, refusing past it (GCM's random-nonce bound is per key).
+    pub(crate) fn count_one(&self, limit: u64) -> Result<()> {
+        if self.used.fetch_add(1, Ordering::Relaxed) >= limit {
+            self.used.fetch_sub(1, Ordering::Relaxed);
+            return Err(VaultError::KeyExhausted { key_id: self.record.key_id.clone(), version: self.version, limit });
+        }
+        Ok(())
+    }
 }
 
 struct KeyEntry {
@@ -207,6 +237,7 @@ impl KeyRing {
             version: w.version,
             suite: w.suite,
             cipher,
+            header: Header::encoded(w.suite, &w.key_id, w.version),
             dek,
             record: w.clone(),
             used: AtomicU64::new(w.encryptions),
@@ -231,6 +262,7 @@ impl KeyRing {
             version,
             suite: self.suite,
             cipher: Cipher::new(self.suite, &dek)?,
+            header: Header::encoded(self.suite, key_id, version),
             dek,
             record,
             used: AtomicU64::new(0),
@@ -314,21 +346,21 @@ impl KeyRing {
         Ok(KeyPolicy { key_id: key_id.to_string(), min_decryption_version: min })
     }
 
-    /// Runs `f` with the latest version, one encryption counted against its limit. A closure
-    /// rather than a returned handle, so the hot path takes no reference count.
+    /// Runs `f` with the latest version, one encryption counted against its limit.
     pub(crate) fn with_encryption_key<R>(&self, key_id: &str, f: impl FnOnce(&DataKey) -> Result<R>) -> Result<R> {
         let map = self.read();
         let entry = map.get(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
         let dk = entry.latest().ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
-        if dk.used.fetch_add(1, Ordering::Relaxed) >= self.limit {
-            dk.used.fetch_sub(1, Ordering::Relaxed);
-            return Err(VaultError::KeyExhausted {
-                key_id: key_id.to_string(),
-                version: dk.version,
-                limit: self.limit,
-            });
-        }
+        dk.count_one(self.limit)?;
         f(dk)
+    }
+
+    /// The latest version and the limit, for a caller that seals a batch under one lookup.
+    pub(crate) fn encryption_key(&self, key_id: &str) -> Result<(Arc<DataKey>, u64)> {
+        let map = self.read();
+        let entry = map.get(key_id).ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        let dk = entry.latest().ok_or_else(|| VaultError::UnknownKey(key_id.to_string()))?;
+        Ok((Arc::clone(dk), self.limit))
     }
 
     #[cfg(test)]

@@ -21,10 +21,10 @@ mod vault;
 pub use bootstrap::{
     check_kek, ensure_dev_key_files, ensure_key_file, key_file_too_open, DevKeyFiles, DEV_INDEX_KEY_FILE, DEV_KEK_FILE,
 };
-pub use envelope::{header, Aad, Header, SealedValue, FORMAT_V1};
+pub use envelope::{header, Aad, Header, SealedValue, FORMAT_V1, FORMAT_V2};
 pub use error::{Result, VaultError};
 pub use kek::{KekProvider, LocalKek};
 pub use keyring::{validate_key_id, KeyPolicy, KeyRing, KeyUsage, WrappedKey, DEFAULT_ENCRYPTION_LIMIT};
 pub use secret::{Purpose, PurposeKind, Secret, DEFAULT_MASK, MIN_REASON_CHARS};
 pub use suite::{Suite, ROOT_KEY_LEN};
-pub use vault::{IndexKey, Vault};
+pub use vault::{IndexKey, Indexer, Sealer, Vault};

@@ -1,15 +1,15 @@
 //! The vault's pure API: seal, open, blind-index, rewrap. No database: the store decides where
 //! values live and passes that in as associated data.
 
-use crate::envelope::{parse, Aad, Header, SealedValue};
+use crate::envelope::{parse, Aad, SealedValue};
 use crate::error::{Result, VaultError};
 use crate::kek::{parse_root_key, read_root_key_env, read_root_key_file};
-use crate::keyring::{validate_key_id, ClassMap, KeyRing, WrappedKey};
+use crate::keyring::{validate_key_id, ClassMap, DataKey, KeyRing, WrappedKey};
 use crate::secret::Secret;
 use crate::suite::{derive_key, fingerprint, KeyedMac, NONCE_LEN, ROOT_KEY_LEN, TAG_LEN};
 use rand::RngCore;
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use zeroize::Zeroizing;
 
 /// The root of all blind-index keys (`vault.index_key_file`). Separate from the KEK and from every
@@ -90,23 +90,26 @@ impl Vault {
 
     /// Encrypts `plaintext` under the latest version of `field_class`'s key, bound to `aad`.
     pub fn seal(&self, field_class: &str, aad: &Aad<'_>, plaintext: &str) -> Result<SealedValue> {
-        self.ring.with_encryption_key(field_class, |dk| {
-            let mut out = Vec::with_capacity(3 + field_class.len() + 4 + NONCE_LEN + plaintext.len() + TAG_LEN);
-            Header::encode_into(dk.suite, field_class, dk.version, &mut out);
-            let header_len = out.len();
-            let mut nonce = [0u8; NONCE_LEN];
-            // ThreadRng is a ChaCha CSPRNG reseeded from the OS: a syscall per value would cost
-            // more than the encryption for no gain in nonce quality.
-            rand::thread_rng().fill_bytes(&mut nonce);
-            out.extend_from_slice(&nonce);
-            // A key id is at most 64 bytes, so the header fits in 71; copied so `out` can grow.
-            let mut header = [0u8; 72];
-            header[..header_len].copy_from_slice(&out[..header_len]);
-            aad.with_bytes(&header[..header_len], |ad| {
-                dk.cipher.encrypt_append(&nonce, ad, plaintext.as_bytes(), &mut out)
-            })?;
-            Ok(SealedValue::from_bytes(out))
-        })
+        self.ring.with_encryption_key(field_class, |dk| seal_with(dk, aad, plaintext))
+    }
+
+    /// `field_class`'s latest key, looked up once for a batch of values: a seal through it skips
+    /// the key ring's lock and lookup. Hold it for one batch, not longer: values it seals after a
+    /// rotation are still on the version it was made with (and a rewrap would move them).
+    pub fn sealer(&self, field_class: &str) -> Result<Sealer> {
+        let (key, limit) = self.ring.encryption_key(field_class)?;
+        Ok(Sealer { key, limit })
+    }
+
+    /// `field_class`'s blind-index MAC, looked up once for a batch of values.
+    pub fn indexer(&self, field_class: &str) -> Result<Indexer> {
+        if let Some(m) = self.index_macs.read().unwrap_or_else(|e| e.into_inner()).get(field_class) {
+            return Ok(Indexer { mac: m.clone() });
+        }
+        self.blind_index(field_class, "")?;
+        let macs = self.index_macs.read().unwrap_or_else(|e| e.into_inner());
+        let mac = macs.get(field_class).cloned().ok_or_else(|| VaultError::UnknownKey(field_class.to_string()))?;
+        Ok(Indexer { mac })
     }
 
     /// Decrypts a value sealed for `field_class` at `aad`. A changed byte, a value moved from
@@ -121,8 +124,9 @@ impl Vault {
         if dk.suite != p.header.suite {
             return Err(integrity());
         }
-        let plain =
-            aad.with_bytes(p.header_bytes, |ad| dk.cipher.decrypt(p.nonce, ad, p.ct_and_tag)).ok_or_else(integrity)?;
+        let plain = aad
+            .with_bytes(p.format, p.header_bytes, |ad| dk.cipher.decrypt(p.nonce, ad, p.ct_and_tag))
+            .ok_or_else(integrity)?;
         let text = String::from_utf8(plain.to_vec()).map_err(|e| {
             zeroize::Zeroize::zeroize(&mut e.into_bytes());
             VaultError::Malformed("plaintext is not UTF-8")
@@ -151,11 +155,15 @@ impl Vault {
         Ok(to_hex(&mac))
     }
 
-    /// True when the value is sealed under an older version than the latest (or another suite
-    /// than the configured one), i.e. a rewrap job should re-seal it. Reads the header only.
+    /// True when the value is sealed under an older version than the latest, another suite than
+    /// the configured one or an older format, i.e. a rewrap job should re-seal it. Reads the header
+    /// only.
     pub fn rewrap_needed(&self, sealed: &[u8]) -> Result<bool> {
-        let h = parse(sealed)?.header;
-        Ok(h.key_version < self.ring.latest_version(&h.key_id)? || h.suite != self.ring.suite())
+        let p = parse(sealed)?;
+        let h = p.header;
+        Ok(h.key_version < self.ring.latest_version(&h.key_id)?
+            || h.suite != self.ring.suite()
+            || p.format != crate::envelope::FORMAT_V2)
     }
 
     /// Re-seals a value under the latest version; `None` when it already is there.
@@ -174,15 +182,69 @@ impl Vault {
     }
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+fn seal_with(dk: &DataKey, aad: &Aad<'_>, plaintext: &str) -> Result<SealedValue> {
+    let header = &dk.header[..];
+    let mut out = Vec::with_capacity(header.len() + NONCE_LEN + plaintext.len() + TAG_LEN);
+    out.extend_from_slice(header);
+    let mut nonce = [0u8; NONCE_LEN];
+    // ThreadRng is a ChaCha CSPRNG reseeded from the OS: a syscall per value would cost more than
+    // the encryption for no gain in nonce quality.
+    rand::thread_rng().fill_bytes(&mut nonce);
+    out.extend_from_slice(&nonce);
+    aad.with_bytes(crate::envelope::FORMAT_V2, header, |ad| {
+        dk.cipher.encrypt_append(&nonce, ad, plaintext.as_bytes(), &mut out)
+    })?;
+    Ok(SealedValue::from_bytes(out))
+}
+
+/// Seals values of one field class under the key version current when it was made.
+pub struct Sealer {
+    key: Arc<DataKey>,
+    limit: u64,
+}
+
+impl Sealer {
+    /// As `Vault::seal`, without looking the key up again.
+    pub fn seal(&self, aad: &Aad<'_>, plaintext: &str) -> Result<SealedValue> {
+        self.key.count_one(self.limit)?;
+        seal_with(&self.key, aad, plaintext)
+    }
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sealer(v{})", self.key.version)
+    }
+}
+
+/// Computes blind indexes of one field class.
+#[derive(Clone)]
+pub struct Indexer {
+    mac: KeyedMac,
+}
+
+impl Indexer {
+    /// As `Vault::blind_index`, without looking the key up again.
+    pub fn index(&self, normalized: &str) -> String {
+        to_hex(&self.mac.compute(&[normalized.as_bytes()]))
+    }
+}
+
+impl std::fmt::Debug for Indexer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Indexer(..)")
+    }
+}
+
+fn to_hex(bytes: &[u8; 32]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = Vec::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 15)]);
+    let mut out = [0u8; 64];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 15)];
     }
     // Always ASCII; the fallback only keeps a panic path out of library code.
-    String::from_utf8(out).unwrap_or_default()
+    std::str::from_utf8(&out).map(str::to_owned).unwrap_or_default()
 }
 
 #[cfg(test)]

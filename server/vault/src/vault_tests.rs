@@ -45,10 +45,57 @@ fn header_records_suite_key_and_version() {
         let s = v.seal("customer.card", &AAD, "6222021234567890128").unwrap();
         let h = header(s.as_bytes()).unwrap();
         assert_eq!((h.suite, h.key_id.as_str(), h.key_version), (suite, "customer.card", 1));
-        assert_eq!(s.as_bytes()[0], 1, "format v1");
+        assert_eq!(s.as_bytes()[0], 2, "format v2");
         assert_eq!(s.as_bytes().len(), 3 + 13 + 4 + 12 + 19 + 16);
         let dbg = format!("{s:?}");
         assert!(dbg.contains("customer.card v1") && !dbg.contains("6222"), "{dbg}");
+    }
+}
+
+/// A value written in format 1 (whole header and u32 lengths in the associated data) still opens,
+/// is bound to its place like before, and is due for a rewrap, which moves it to format 2.
+#[test]
+fn format_v1_still_opens_and_is_rewrapped() {
+    for suite in Suite::ALL {
+        let v = vault(suite);
+        let dk = v.ring.for_encryption("customer.mobile").unwrap();
+        let mut env = Vec::new();
+        crate::envelope::Header::encode_into(suite, "customer.mobile", dk.version, &mut env);
+        env[0] = crate::envelope::FORMAT_V1;
+        let header_bytes = env.clone();
+        let nonce = [7u8; 12];
+        env.extend_from_slice(&nonce);
+        AAD.with_bytes(crate::envelope::FORMAT_V1, &header_bytes, |ad| {
+            dk.cipher.encrypt_append(&nonce, ad, b"13812345678", &mut env)
+        })
+        .unwrap();
+        assert_eq!(v.open("customer.mobile", &AAD, &env).unwrap().expose(&why()), "13812345678");
+        let moved = Aad { row_id: "c-0002", ..AAD };
+        assert!(matches!(v.open("customer.mobile", &moved, &env), Err(VaultError::Integrity { .. })));
+        assert!(v.rewrap_needed(&env).unwrap());
+        let new = v.rewrap("customer.mobile", &AAD, &env).unwrap().expect("rewrapped");
+        assert_eq!(new.as_bytes()[0], crate::envelope::FORMAT_V2);
+        assert!(!v.rewrap_needed(new.as_bytes()).unwrap());
+        assert_eq!(v.open("customer.mobile", &AAD, new.as_bytes()).unwrap().expose(&why()), "13812345678");
+    }
+}
+
+/// The key version is bound: a header edited to name another version of the same key fails, even
+/// when that version exists, and so does an edited suite byte.
+#[test]
+fn edited_version_or_suite_fails() {
+    for suite in Suite::ALL {
+        let v = vault(suite);
+        let old = v.seal("customer.mobile", &AAD, "13812345678").unwrap();
+        v.rotate("customer.mobile").unwrap();
+        let mut bytes = v.seal("customer.mobile", &AAD, "13812345678").unwrap().into_bytes();
+        let at = 3 + "customer.mobile".len() + 3;
+        assert_eq!(bytes[at], 2);
+        bytes[at] = 1;
+        assert!(v.open("customer.mobile", &AAD, &bytes).is_err());
+        let mut other = old.into_bytes();
+        other[1] = if suite == Suite::Aes256Gcm { 2 } else { 1 };
+        assert!(v.open("customer.mobile", &AAD, &other).is_err());
     }
 }
 
@@ -151,9 +198,9 @@ fn opened_secret_prints_only_a_mask() {
 
 fn unkeyed_hex(suite: Suite, data: &[u8]) -> String {
     use sha2::Digest;
-    let h: Vec<u8> = match suite {
-        Suite::Aes256Gcm => sha2::Sha256::digest(data).to_vec(),
-        Suite::Sm4Gcm => sm3::Sm3::digest(data).to_vec(),
+    let h: [u8; 32] = match suite {
+        Suite::Aes256Gcm => sha2::Sha256::digest(data).into(),
+        Suite::Sm4Gcm => sm3::Sm3::digest(data).into(),
     };
     to_hex(&h)
 }
