@@ -147,7 +147,12 @@ pub fn resolve_session(conn: &mut DbConn, env: &Env, meta: &Meta, token: &str) -
         return Ok(None);
     };
     let stage = Stage::parse(&s.stage).unwrap_or(Stage::PasswordChange);
-    let via = Via::Session { id_hash: id_hash.clone(), stage, csrf_token: s.csrf_token.clone() };
+    let via = Via::Session {
+        id_hash: id_hash.clone(),
+        stage,
+        csrf_token: s.csrf_token.clone(),
+        authenticated_at: s.authenticated_at,
+    };
     let Some(p) = Principal::load(conn, &s.staff_id, via)? else {
         sessions::revoke(conn, &id_hash, now)?;
         return Ok(None);
@@ -342,6 +347,80 @@ pub fn totp_verify(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, cod
         ctx.session_hash = id_hash;
         audit::append(c, &ctx, &AuditEvent::success(action, "account", &p.staff_id), now)?;
         Ok(issued)
+    })
+}
+
+/// Proves again who the session's owner is — the password, and the second factor when the account has one —
+/// so actions that ask for a recent authentication (an unmask, an unmasked export: REQUIREMENTS B.13) may go
+/// ahead for the next few minutes. Failures count towards the lockout like a login's.
+pub fn reauthenticate(
+    conn: &mut DbConn,
+    env: &Env,
+    meta: &Meta,
+    p: &Principal,
+    password: &str,
+    code: Option<&str>,
+) -> Result<()> {
+    let now = env.now();
+    if !matches!(p.via, Via::Session { .. }) || p.stage() != Stage::Full {
+        return Err(AppError::refused(
+            "session_required",
+            "only a fully logged-in browser session can re-authenticate",
+            "只有已完成登录的浏览器会话可以重新验证",
+        ));
+    }
+    let account = accounts::by_staff(conn, &p.staff_id)?.ok_or(AppError::NotFound)?;
+    let mut ok = secrets::verify_password(password, &account.password_hash);
+    let mut step = None;
+    if ok && (account.totp_confirmed || requires_second_factor(&p.roles)) {
+        let secret = match account.totp_secret.as_deref() {
+            Some(text) => Some(crate::keys::open_value(
+                &env.vault,
+                siyu_store::sealed::TOTP_SECRET,
+                &p.staff_id,
+                text,
+                siyu_vault::PurposeKind::Compare,
+            )?),
+            None => None,
+        };
+        step = match (secret.as_deref(), code) {
+            (Some(s), Some(c)) => totp::matching_step(s, c.trim(), now),
+            _ => None,
+        };
+        ok = step.is_some() && write_tx(conn, |c| accounts::use_totp_step(c, &p.staff_id, step.unwrap_or_default()))?;
+    }
+    if !ok {
+        let rule = env.lockout();
+        let locked = write_tx(conn, |c| -> Result<bool> {
+            login::record_failure(c, &p.username, &meta.client_addr, now)?;
+            audit::append(
+                c,
+                &p.audit(meta),
+                &AuditEvent::failure("auth.reauth", "account", &p.staff_id, "invalid_credentials"),
+                now,
+            )?;
+            let failures = login::recent_failures(c, &p.username, rule.window, now)?;
+            if let Some(until) = rule.lock_after(&failures, now) {
+                login::lock(c, &p.username, until)?;
+                sessions::revoke_all(c, &p.staff_id, now)?;
+                audit::append(c, &p.audit(meta), &AuditEvent::success("auth.lockout", "account", &p.username), now)?;
+                return Ok(true);
+            }
+            Ok(false)
+        })?;
+        return Err(if locked { AppError::Locked } else { AppError::InvalidCredentials });
+    }
+    write_tx(conn, |c| -> Result<()> {
+        login::clear_failures(c, &p.username)?;
+        sessions::reauthenticated(c, p.session_hash(), now)?;
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("auth.reauth", "account", &p.staff_id)
+                .with_detail(serde_json::json!({"second_factor": step.is_some()})),
+            now,
+        )?;
+        Ok(())
     })
 }
 

@@ -164,7 +164,7 @@ pub struct MaskedCustomer {
     pub rm_staff_id: Option<String>,
 }
 
-fn masked(vault: &Vault, r: CustomerRow) -> Result<MaskedCustomer> {
+pub(crate) fn masked(vault: &Vault, r: CustomerRow) -> Result<MaskedCustomer> {
     let why = Purpose::system(PurposeKind::Mask, "masked view").map_err(vault_err)?;
     let id = r.id.clone();
     let open_opt =
@@ -267,6 +267,7 @@ pub fn unmask(
         .collect::<Result<Vec<_>>>()?;
     let row = store::get_in_scope(conn, id, &p.scope)?;
     let now = env.now();
+    p.require_recent_auth(now, env.settings.auth.reauth_minutes)?;
     let limit = env.settings.vault.unmask_daily_limit as i64;
     let used = audit::count_since(conn, "pii.unmask", &p.staff_id, now - Duration::hours(24))?;
     if used >= limit {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod customers;
 pub mod egress;
 pub mod error;
+pub mod exports;
 pub mod imports;
 pub mod keys;
 pub mod org;

@@ -24,6 +24,7 @@ pub enum Via {
         id_hash: String,
         stage: Stage,
         csrf_token: String,
+        authenticated_at: chrono::DateTime<chrono::Utc>,
     },
     Token {
         id: String,
@@ -93,6 +94,26 @@ impl Principal {
             Ok(())
         } else {
             Err(AppError::refused("forbidden", format!("this needs the permission {p}"), format!("需要权限 {p}")))
+        }
+    }
+
+    /// Refuses unless the principal proved who they are within the last `minutes` (REQUIREMENTS B.13): a
+    /// session re-authenticates through `auth::reauthenticate`; an API token never qualifies, since nobody
+    /// typed a password or a code for it; the command line is its operator's.
+    pub fn require_recent_auth(&self, now: chrono::DateTime<chrono::Utc>, minutes: i64) -> Result<()> {
+        let recent = match &self.via {
+            Via::Session { authenticated_at, .. } => now - *authenticated_at <= chrono::Duration::minutes(minutes),
+            Via::Token { .. } => false,
+            Via::Cli => true,
+        };
+        if recent {
+            Ok(())
+        } else {
+            Err(AppError::refused(
+                "reauth_required",
+                format!("confirm your password (and second factor) first: this needs an authentication within the last {minutes} minutes"),
+                format!("请先重新验证密码（及第二因素）：此操作要求 {minutes} 分钟内完成身份验证"),
+            ))
         }
     }
 

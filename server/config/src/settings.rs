@@ -132,6 +132,9 @@ pub struct Auth {
     pub address_max_failures: usize,
     /// The issuer shown in authenticator apps.
     pub totp_issuer: String,
+    /// How recent an authentication (password and second factor) must be for an unmask or an unmasked export
+    /// (REQUIREMENTS B.13); older sessions are asked to re-authenticate first.
+    pub reauth_minutes: i64,
     pub password: Password,
 }
 
@@ -146,6 +149,7 @@ impl Default for Auth {
             lockout_minutes: 30,
             address_max_failures: 20,
             totp_issuer: "siyu".into(),
+            reauth_minutes: 5,
             password: Password::default(),
         }
     }

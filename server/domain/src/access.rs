@@ -62,6 +62,7 @@ enum_with_codes!(
         CustomerWrite => "customer.write",
         PiiUnmask => "pii.unmask",
         DataExport => "data.export",
+        ExportApprove => "export.approve",
     }
 );
 
@@ -86,9 +87,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::SystemAdmin => &[OrgRead, OrgWrite, StaffRead, StaffWrite, RoleAssign, SystemStatus],
-            Role::SecurityAdmin => &[StaffRead, AccountReset, SessionRevoke, SecurityPolicyRead],
+            Role::SecurityAdmin => &[StaffRead, AccountReset, SessionRevoke, SecurityPolicyRead, ExportApprove],
             Role::Auditor => &[AuditRead, AuditVerify],
-            Role::HeadOfficeOperator => &[OrgRead, StaffRead, CustomerRead, CustomerWrite, PiiUnmask],
+            Role::HeadOfficeOperator => &[OrgRead, StaffRead, CustomerRead, CustomerWrite, PiiUnmask, DataExport],
             Role::BranchManager => &[OrgRead, StaffRead, CustomerRead],
             Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead],
         }
@@ -133,7 +134,9 @@ pub fn permissions_of(roles: &[Role]) -> BTreeSet<Permission> {
 /// personal data out.
 pub fn requires_second_factor(roles: &[Role]) -> bool {
     roles.iter().any(|r| r.is_admin_duty())
-        || permissions_of(roles).iter().any(|p| matches!(p, Permission::PiiUnmask | Permission::DataExport))
+        || permissions_of(roles)
+            .iter()
+            .any(|p| matches!(p, Permission::PiiUnmask | Permission::DataExport | Permission::ExportApprove))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod customer;
 pub mod egress;
+pub mod export;
 pub mod ids;
 pub mod layout;
 pub mod org;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod conn;
 pub mod customers;
 pub mod error;
+pub mod exports;
 pub mod history;
 pub mod imports;
 pub mod jobs;

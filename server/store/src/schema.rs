@@ -84,6 +84,7 @@ diesel::table! {
         client_addr -> Text,
         user_agent -> Text,
         revoked_at -> Nullable<Timestamp>,
+        authenticated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -174,7 +175,30 @@ diesel::allow_tables_to_appear_in_same_query!(
     customers,
     import_customers,
     import_rejects,
+    exports,
 );
+
+diesel::table! {
+    exports (id) {
+        id -> Text,
+        kind -> Text,
+        masked -> Bool,
+        node_id -> Text,
+        reason -> Text,
+        status -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        expires_at -> Timestamp,
+        downloads -> BigInt,
+        last_sha256 -> Nullable<Text>,
+        last_rows -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(exports -> org_nodes (node_id));
 
 diesel::table! {
     jobs (id) {

@@ -19,6 +19,7 @@ struct Row {
     client_addr: String,
     user_agent: String,
     revoked_at: Option<NaiveDateTime>,
+    authenticated_at: Option<NaiveDateTime>,
 }
 
 #[derive(Clone)]
@@ -31,6 +32,9 @@ pub struct Session {
     pub last_seen_at: DateTime<Utc>,
     pub client_addr: String,
     pub user_agent: String,
+    /// When the owner last proved who they are in this session: its creation (every session is issued by an
+    /// authentication step) or a later re-authentication.
+    pub authenticated_at: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for Session {
@@ -50,6 +54,7 @@ impl From<Row> for Session {
             last_seen_at: from_db(r.last_seen_at),
             client_addr: r.client_addr,
             user_agent: r.user_agent,
+            authenticated_at: from_db(r.authenticated_at.unwrap_or(r.created_at)),
         }
     }
 }
@@ -75,6 +80,7 @@ pub fn insert(conn: &mut DbConn, s: NewSession<'_>, now: DateTime<Utc>) -> Resul
             client_addr: s.client_addr.into(),
             user_agent: s.user_agent.into(),
             revoked_at: None,
+            authenticated_at: Some(to_db(now)),
         })
         .execute(conn)?;
     Ok(())
@@ -93,6 +99,12 @@ pub fn get_live(conn: &mut DbConn, id_hash: &str) -> Result<Option<Session>> {
 
 pub fn touch(conn: &mut DbConn, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
     diesel::update(sessions::table.find(id_hash)).set(sessions::last_seen_at.eq(to_db(now))).execute(conn)?;
+    Ok(())
+}
+
+/// Records a re-authentication of the session's owner.
+pub fn reauthenticated(conn: &mut DbConn, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
+    diesel::update(sessions::table.find(id_hash)).set(sessions::authenticated_at.eq(to_db(now))).execute(conn)?;
     Ok(())
 }
 

@@ -171,7 +171,9 @@ impl From<AppError> for ApiError {
             }
             AppError::Refused { code, message, zh } => {
                 let status = match code {
-                    "forbidden" | "own_roles" => S::FORBIDDEN,
+                    "forbidden" | "own_roles" | "reauth_required" | "export_own_request" | "export_not_requester" => {
+                        S::FORBIDDEN
+                    }
                     _ => S::CONFLICT,
                 };
                 ApiError::new(status, code, message).with_zh(zh)

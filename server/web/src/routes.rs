@@ -2,7 +2,7 @@
 //! authorization middleware and the OpenAPI document are all generated from this one list, so a route cannot
 //! exist without a rule.
 
-use crate::handlers::{audit, auth, customers, health, org, security, staff, tokens};
+use crate::handlers::{audit, auth, customers, exports, health, org, security, staff, tokens};
 use actix_web::http::Method;
 use actix_web::web;
 use siyu_domain::access::Permission as P;
@@ -96,6 +96,9 @@ pub fn table() -> Vec<Route> {
             "Check a second-factor code (rotates the session)", req = auth::CodeRequest, resp = auth::StageResponse),
         route!(POST "/api/v1/auth/logout-all", Authenticated, auth::logout_all, "auth", "End every own session",
             status = 204),
+        route!(POST "/api/v1/auth/reauth", Authenticated, auth::reauth, "auth",
+            "Confirm the password and second factor again (needed within minutes before an unmask)",
+            req = auth::ReauthRequest, status = 204),
         route!(GET "/api/v1/auth/sessions", Authenticated, auth::sessions, "auth", "The own live sessions",
             resp = auth::SessionList),
         route!(DELETE "/api/v1/auth/sessions/{session_id}", Authenticated, auth::end_session, "auth",
@@ -159,6 +162,21 @@ pub fn table() -> Vec<Route> {
         route!(POST "/api/v1/customers/{customer_id}/unmask", Perm(P::PiiUnmask), customers::unmask, "customers",
             "Show fields in clear for a written reason (audited, limited per day)", req = customers::UnmaskRequest,
             resp = customers::UnmaskResponse),
+        route!(POST "/api/v1/exports", Perm(P::DataExport), exports::create, "exports",
+            "Request a customer export: masked ones are ready at once, unmasked ones wait for another person's approval",
+            req = exports::CreateExport, resp = exports::ExportView, status = 201),
+        route!(GET "/api/v1/exports", Perm(P::DataExport), exports::list, "exports", "The own export requests",
+            resp = exports::ExportList),
+        route!(GET "/api/v1/exports/{export_id}", Perm(P::DataExport), exports::get, "exports", "One own export",
+            resp = exports::ExportView),
+        route!(GET "/api/v1/exports/{export_id}/download", Perm(P::DataExport), exports::download, "exports",
+            "Download the CSV (unmasked: once, by the requester, after approval and a recent re-authentication)"),
+        route!(GET "/api/v1/export-approvals", Perm(P::ExportApprove), exports::list, "exports",
+            "Every export request, for the approvers", resp = exports::ExportList),
+        route!(POST "/api/v1/exports/{export_id}/approve", Perm(P::ExportApprove), exports::approve, "exports",
+            "Approve another person's unmasked export", req = exports::DecideExport, resp = exports::ExportView),
+        route!(POST "/api/v1/exports/{export_id}/reject", Perm(P::ExportApprove), exports::reject, "exports",
+            "Reject another person's unmasked export", req = exports::DecideExport, resp = exports::ExportView),
         route!(GET "/api/v1/audit", Perm(P::AuditRead), audit::list, "audit", "Audit records, newest first",
             query = audit::AuditQuery, resp = audit::AuditPage),
         route!(GET "/api/v1/audit/stats", Perm(P::AuditRead), audit::stats, "audit",

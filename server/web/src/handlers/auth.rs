@@ -84,6 +84,25 @@ pub async fn change_password(ctx: Ctx, body: web::Json<PasswordRequest>) -> Resu
     Ok(issued(&ctx, s))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthRequest {
+    pub password: String,
+    /// The current second-factor code, when the account has one.
+    pub code: Option<String>,
+}
+
+/// Confirms the password (and second factor) again, so an unmask may follow within the next minutes.
+pub async fn reauth(ctx: Ctx, body: web::Json<ReauthRequest>) -> Result<HttpResponse, ApiError> {
+    let ReauthRequest { password, code } = body.into_inner();
+    if password.chars().count() > 1024 || code.as_ref().is_some_and(|c| c.len() > 16) {
+        return Err(AppError::validation("password", "is too long").into());
+    }
+    ctx.with_principal(move |c, env, meta, p| auth::reauthenticate(c, env, meta, p, &password, code.as_deref()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct EnrollResponse {
     /// Base32 secret for the authenticator app; shown only now.

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod exports;
 pub mod health;
 pub mod org;
 pub mod security;

@@ -139,8 +139,7 @@ fn unmask_needs_a_reason_is_audited_uncached_and_limited() {
     let app = TestApp::start_with(|s| s.vault.unmask_daily_limit = 2);
     let org = app.org();
     let (a, _) = seed(&app, &org);
-    let hq = app.org_hq_operator();
-    let mut c = app.bearer(&hq);
+    let (_, mut c) = app.hq_operator_session();
     let path = format!("/api/v1/customers/{a}/unmask");
     let r = c.post(&path, json!({"fields": ["mobile"], "reason": "short"}));
     assert_eq!((r.status, r.code().as_str()), (400, "validation_failed"));

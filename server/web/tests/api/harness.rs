@@ -217,6 +217,24 @@ impl TestApp {
         self.user(&format!("ho.{}", uuid::Uuid::new_v4().simple()), &hq, &[Role::HeadOfficeOperator])
     }
 
+    /// A head-office operator logged in through the API (password and second factor): what an API token may
+    /// not do (unmask, unmasked exports) needs a person's recent authentication.
+    pub fn hq_operator_session(&self) -> (String, Client) {
+        let mut c = self.conn();
+        let hq = siyu_store::org::root(&mut c).unwrap().expect("call org() first").id;
+        drop(c);
+        let username = format!("ho.{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let id = self.user(&username, &hq, &[Role::HeadOfficeOperator]);
+        (id, self.login(&username, PASSWORD))
+    }
+
+    /// A second-factor code for a logged-in client, one 30-second step after any it used (codes are single-use).
+    pub fn next_code(&self, cl: &Client) -> String {
+        self.advance(Duration::seconds(31));
+        siyu_app::totp::code_at(cl.totp_secret.as_deref().expect("the client enrolled"), self.clock.as_ref().now_utc())
+            .unwrap()
+    }
+
     /// The SQLite file, when this run is on SQLite.
     pub fn sqlite_path(&self) -> Option<String> {
         self._db.url.strip_prefix("sqlite://").map(str::to_string)

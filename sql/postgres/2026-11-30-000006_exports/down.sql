@@ -1,0 +1,2 @@
+ALTER TABLE sessions DROP COLUMN authenticated_at;
+DROP TABLE exports;
