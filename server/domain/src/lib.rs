@@ -4,6 +4,8 @@ pub mod access;
 pub mod audit;
 pub mod customer;
 pub mod egress;
+pub mod events;
+pub mod holding;
 pub mod ids;
 pub mod layout;
 pub mod org;
