@@ -34,6 +34,11 @@ fn index(vault: &Vault, col: SealedColumn, normalized: &str) -> Result<String> {
     vault.blind_index(col.field_class, normalized).map_err(vault_err)
 }
 
+/// The keyed index a customer number is found by.
+pub(crate) fn customer_no_index(vault: &Vault, customer_no: &str) -> Result<String> {
+    index(vault, sealed::CUSTOMER_NO, customer_no)
+}
+
 pub(crate) fn row_of(
     vault: &Vault,
     v: &ValidCustomer,

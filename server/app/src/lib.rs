@@ -8,6 +8,8 @@ pub mod clock;
 pub mod customers;
 pub mod egress;
 pub mod error;
+pub mod events;
+pub mod holdings;
 pub mod imports;
 pub mod keys;
 pub mod org;
