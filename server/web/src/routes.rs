@@ -2,7 +2,7 @@
 //! authorization middleware and the OpenAPI document are all generated from this one list, so a route cannot
 //! exist without a rule.
 
-use crate::handlers::{audit, auth, customers, health, org, security, staff, tokens};
+use crate::handlers::{audit, auth, customers, events, health, holdings, org, security, staff, tokens};
 use actix_web::http::Method;
 use actix_web::web;
 use siyu_domain::access::Permission as P;
@@ -159,6 +159,14 @@ pub fn table() -> Vec<Route> {
         route!(POST "/api/v1/customers/{customer_id}/unmask", Perm(P::PiiUnmask), customers::unmask, "customers",
             "Show fields in clear for a written reason (audited, limited per day)", req = customers::UnmaskRequest,
             resp = customers::UnmaskResponse),
+        route!(POST "/api/v1/holdings/batch", Perm(P::CustomerWrite), holdings::batch, "customers",
+            "Create or update up to 1,000 holdings by customer number and product code, with a result per item",
+            req = holdings::HoldingBatchRequest, resp = customers::BatchResponse),
+        route!(GET "/api/v1/customers/{customer_id}/holdings", Perm(P::CustomerRead), holdings::list, "customers",
+            "A customer's holdings: amounts as bands, holdings above the customer's risk level flagged",
+            resp = holdings::HoldingList),
+        route!(GET "/api/v1/customers/{customer_id}/events", Perm(P::CustomerRead), events::list, "customers",
+            "A customer's derived events, newest first", query = events::EventQuery, resp = events::EventList),
         route!(GET "/api/v1/audit", Perm(P::AuditRead), audit::list, "audit", "Audit records, newest first",
             query = audit::AuditQuery, resp = audit::AuditPage),
         route!(GET "/api/v1/audit/stats", Perm(P::AuditRead), audit::stats, "audit",

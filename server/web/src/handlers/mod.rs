@@ -3,7 +3,9 @@
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod events;
 pub mod health;
+pub mod holdings;
 pub mod org;
 pub mod security;
 pub mod staff;

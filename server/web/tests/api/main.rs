@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod authz;
 mod customers;
+mod holdings;
 mod input;
 mod org_staff;
 mod sessions;
