@@ -58,7 +58,7 @@ pub(super) fn stage(
     for (line_no, values) in &records {
         let reject =
             |field: &str, reason: &str| RejectRow { line_no: *line_no, field: field.into(), reason: reason.into() };
-        let input = match layout::customer_of(&file.fields, &values) {
+        let input = match layout::customer_of(&file.fields, values) {
             Ok(i) => i,
             Err((field, reason)) => {
                 rejects.push(reject(field, reason));
