@@ -76,13 +76,22 @@ fn holdings_are_sealed_banded_and_flagged_when_unsuitable() {
     for raw in ["12345678", "123456.78", "3000000"] {
         assert!(!r.body.contains(raw), "an amount reached the answer");
     }
+    // Without unmask: the band only. With it: the amount in fen, for a reason, audited.
+    let unmask = json!({"fields": ["holding:DEP-3M"], "reason": "customer asked about the deposit"});
+    assert_eq!(app.bearer(&rm).post(&format!("/api/v1/customers/{a}/unmask"), unmask.clone()).status, 403);
+    let hq = app.org_hq_operator();
+    let r = app.bearer(&hq).post(&format!("/api/v1/customers/{a}/unmask"), unmask);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["values"]["holding:DEP-3M"], "12345678");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let none = json!({"fields": ["holding:NOPE"], "reason": "customer asked about the deposit"});
+    assert_eq!(app.bearer(&hq).post(&format!("/api/v1/customers/{a}/unmask"), none).status, 400);
     let stored: Vec<String> = siyu_store::schema::holdings::table
         .select(siyu_store::schema::holdings::amount)
         .load(&mut *app.conn())
         .unwrap();
     assert!(stored.iter().all(|s| !s.contains("12345678")), "amounts are sealed at rest");
     // The same holding again updates it; a later NAV moves the current one to `prev` and keeps the purchase NAV.
-    let hq = app.org_hq_operator();
     let r = app.bearer(&hq).post(
         "/api/v1/holdings/batch",
         json!({"items": [{"customer_no": "6200000001", "product_code": "FUND-R4", "product_name": "成长混合",
