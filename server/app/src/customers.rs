@@ -34,6 +34,11 @@ fn index(vault: &Vault, col: SealedColumn, normalized: &str) -> Result<String> {
     vault.blind_index(col.field_class, normalized).map_err(vault_err)
 }
 
+/// The keyed index a customer number is found by.
+pub(crate) fn customer_no_index(vault: &Vault, customer_no: &str) -> Result<String> {
+    index(vault, sealed::CUSTOMER_NO, customer_no)
+}
+
 pub(crate) fn row_of(
     vault: &Vault,
     v: &ValidCustomer,
@@ -257,12 +262,14 @@ pub fn unmask(
     if fields.is_empty() || fields.len() > 6 {
         return Err(AppError::validation("fields", "name 1 to 6 fields"));
     }
+    // A holding's amount is the field `holding:<product code>`.
     let cols = fields
         .iter()
-        .map(|f| {
-            unmaskable(f)
+        .map(|f| match f.strip_prefix("holding:") {
+            Some(code) if !code.is_empty() && code.len() <= 32 => Ok((f.clone(), sealed::HOLDING_AMOUNT)),
+            _ => unmaskable(f)
                 .map(|c| (f.clone(), c))
-                .ok_or_else(|| AppError::validation("fields", format!("{f} cannot be unmasked")))
+                .ok_or_else(|| AppError::validation("fields", format!("{f} cannot be unmasked"))),
         })
         .collect::<Result<Vec<_>>>()?;
     let row = store::get_in_scope(conn, id, &p.scope)?;
@@ -285,6 +292,13 @@ pub fn unmask(
     }
     let mut out = vec![];
     for (field, col) in &cols {
+        if *col == sealed::HOLDING_AMOUNT {
+            let code = field.trim_start_matches("holding:");
+            let h = siyu_store::holdings::find(conn, id, code)?
+                .ok_or_else(|| AppError::validation("fields", format!("the customer holds no {code}")))?;
+            out.push((field.clone(), Some(open(&env.vault, *col, &h.id, &h.amount, &why)?)));
+            continue;
+        }
         let text = match *col {
             c if c == sealed::CUSTOMER_NO => Some(&row.customer_no),
             c if c == sealed::CUSTOMER_NAME => Some(&row.name),

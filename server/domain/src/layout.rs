@@ -1,8 +1,10 @@
 //! Batch-file layouts: which column of a bank's file is which field. A layout is configuration, not code; the
-//! built-in one is the documented default for customers. Also the rule that a file carrying authentication data
-//! (JR/T 0171 C3: passwords, PINs, card verification codes or expiry, SMS codes) is refused whole.
+//! built-in ones are the documented defaults for customers and holdings. Also the rule that a file carrying
+//! authentication data (JR/T 0171 C3: passwords, PINs, card verification codes or expiry, SMS codes) is refused
+//! whole.
 
 use crate::customer::CustomerInput;
+use crate::holding::HoldingInput;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -21,6 +23,54 @@ pub const CUSTOMER_FIELDS: [&str; 11] = [
     "rm_employee_no",
 ];
 
+/// The fields of the holdings layout, in the default file's column order.
+pub const HOLDING_FIELDS: [&str; 11] = [
+    "customer_no",
+    "product_code",
+    "product_name",
+    "product_type",
+    "product_risk",
+    "amount",
+    "start_date",
+    "maturity_date",
+    "next_open_date",
+    "nav",
+    "nav_date",
+];
+
+/// What a batch file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dataset {
+    Customers,
+    Holdings,
+}
+
+impl Dataset {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dataset::Customers => "customers",
+            Dataset::Holdings => "holdings",
+        }
+    }
+
+    /// Every field a layout of this dataset may fill.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Dataset::Customers => &CUSTOMER_FIELDS,
+            Dataset::Holdings => &HOLDING_FIELDS,
+        }
+    }
+
+    /// The fields a layout must fill.
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            Dataset::Customers => &["customer_no", "name", "outlet_code"],
+            Dataset::Holdings => &["customer_no", "product_code", "product_name", "product_type", "amount"],
+        }
+    }
+}
+
 /// A delimited layout: the delimiter, and for each column header of the file the field it fills.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,24 +87,28 @@ fn comma() -> char {
 }
 
 impl Layout {
-    /// The documented default: UTF-8 CSV with a header row naming the fields themselves.
-    pub fn default_customers() -> Self {
+    /// The documented default of a dataset: UTF-8 CSV with a header row naming the fields themselves.
+    pub fn default_for(dataset: Dataset) -> Self {
         Layout {
-            name: "customers".into(),
+            name: dataset.as_str().into(),
             delimiter: ',',
-            columns: CUSTOMER_FIELDS.iter().map(|f| (f.to_string(), f.to_string())).collect(),
+            columns: dataset.fields().iter().map(|f| (f.to_string(), f.to_string())).collect(),
         }
     }
 
-    /// A layout from its TOML text (`name`, `delimiter`, `[columns]`), checked against the customer fields.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
+    pub fn default_customers() -> Self {
+        Self::default_for(Dataset::Customers)
+    }
+
+    /// A layout from its TOML text (`name`, `delimiter`, `[columns]`), checked against the dataset's fields.
+    pub fn from_toml(text: &str, dataset: Dataset) -> Result<Self, String> {
         let l: Layout = parse_layout(text)?;
         for field in l.columns.values() {
-            if !CUSTOMER_FIELDS.contains(&field.as_str()) {
+            if !dataset.fields().contains(&field.as_str()) {
                 return Err(format!("layout {}: unknown field {field}", l.name));
             }
         }
-        for required in ["customer_no", "name", "outlet_code"] {
+        for required in dataset.required() {
             if !l.columns.values().any(|f| f == required) {
                 return Err(format!("layout {}: no column fills {required}", l.name));
             }
@@ -161,6 +215,33 @@ pub fn customer_of(fields: &[String], values: &[String]) -> Result<CustomerInput
     Ok(c)
 }
 
+/// One record's values as a holding, by the header's fields.
+pub fn holding_of(fields: &[String], values: &[String]) -> Result<HoldingInput, (&'static str, &'static str)> {
+    if values.len() != fields.len() {
+        return Err(("line", "wrong number of columns"));
+    }
+    let mut h = HoldingInput::default();
+    for (f, v) in fields.iter().zip(values) {
+        let v = v.trim().to_string();
+        let opt = if v.is_empty() { None } else { Some(v.clone()) };
+        match f.as_str() {
+            "customer_no" => h.customer_no = v,
+            "product_code" => h.product_code = v,
+            "product_name" => h.product_name = v,
+            "product_type" => h.product_type = v,
+            "product_risk" => h.product_risk = opt,
+            "amount" => h.amount_fen = yuan_to_fen(&v).ok_or(("amount", "not an amount in yuan"))?,
+            "start_date" => h.start_date = opt,
+            "maturity_date" => h.maturity_date = opt,
+            "next_open_date" => h.next_open_date = opt,
+            "nav" => h.nav = opt,
+            "nav_date" => h.nav_date = opt,
+            _ => {}
+        }
+    }
+    Ok(h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,12 +272,30 @@ mod tests {
     fn layouts_are_toml() {
         let l = Layout::from_toml(
             "name = \"core-banking\"\ndelimiter = \"|\"\n[columns]\nCUST_NO = \"customer_no\"\nCUST_NAME = \"name\"\nORG = \"outlet_code\"\n",
+            Dataset::Customers,
         )
         .unwrap();
         assert_eq!(l.delimiter, '|');
         assert_eq!(l.columns["CUST_NO"], "customer_no");
-        assert!(Layout::from_toml("name = \"x\"\n[columns]\nA = \"salary\"\n").is_err());
-        assert!(Layout::from_toml("name = \"x\"\n[columns]\nA = \"name\"\n").unwrap_err().contains("customer_no"));
+        assert!(Layout::from_toml("name = \"x\"\n[columns]\nA = \"salary\"\n", Dataset::Customers).is_err());
+        let no_number = Layout::from_toml("name = \"x\"\n[columns]\nA = \"name\"\n", Dataset::Customers);
+        assert!(no_number.unwrap_err().contains("customer_no"));
+        let h = "name = \"h\"\n[columns]\nC = \"customer_no\"\nP = \"product_code\"\nN = \"product_name\"\n\
+                 T = \"product_type\"\nA = \"amount\"\n";
+        assert!(Layout::from_toml(h, Dataset::Holdings).is_ok());
+        assert!(Layout::from_toml(h, Dataset::Customers).is_err(), "a holdings layout is no customer layout");
+    }
+
+    #[test]
+    fn holding_rows_map_by_field() {
+        let f: Vec<String> = HOLDING_FIELDS.iter().map(|s| s.to_string()).collect();
+        let v: Vec<String> =
+            "C1,P1,定期,deposit,R1,1000.5,2026-01-01,2027-01-01,,,".split(',').map(String::from).collect();
+        let h = holding_of(&f, &v).unwrap();
+        assert_eq!((h.amount_fen, h.product_type.as_str(), h.nav.is_none()), (100_050, "deposit", true));
+        let mut bad = v.clone();
+        bad[5] = "1e5".into();
+        assert_eq!(holding_of(&f, &bad).unwrap_err().0, "amount");
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! `import.customers`: stages a checked file's rows batch by batch (each batch committed with a checkpoint, so a
-//! killed import resumes where it stopped), then publishes them whole in one transaction, or refuses the file.
+//! `import.customers` and `import.holdings`: stage a checked file's rows batch by batch (each batch committed with
+//! a checkpoint, so a killed import resumes where it stopped), then publish them whole in one transaction, or
+//! refuse the file. One handler per dataset, the same pipeline.
 
 use crate::job::{JobCtx, JobError, JobHandler};
 use siyu_app::imports::{self, CheckedFile, Encoding, Lines, Resolver};
-use siyu_domain::layout::Layout;
+use siyu_domain::layout::{Dataset, Layout};
 use siyu_domain::org::Scope;
 use siyu_store::audit::AuditContext;
 use std::path::PathBuf;
 
 pub const KIND: &str = "import.customers";
+pub const HOLDINGS_KIND: &str = "import.holdings";
 const BATCH: usize = 1000;
 
 /// What the job needs, fixed when it is queued.
@@ -24,15 +26,24 @@ pub struct Params {
     pub actor: String,
 }
 
-pub struct ImportCustomers;
+/// The import of one dataset's files.
+pub struct Import(pub Dataset);
+
+/// The job kind that imports `dataset`.
+pub fn kind_of(dataset: Dataset) -> &'static str {
+    match dataset {
+        Dataset::Customers => KIND,
+        Dataset::Holdings => HOLDINGS_KIND,
+    }
+}
 
 fn fail(e: impl std::fmt::Display) -> JobError {
     JobError::Fatal(e.to_string())
 }
 
-impl JobHandler for ImportCustomers {
+impl JobHandler for Import {
     fn kind(&self) -> &'static str {
-        KIND
+        kind_of(self.0)
     }
 
     fn run(&self, ctx: &mut JobCtx<'_>) -> Result<serde_json::Value, JobError> {
@@ -58,6 +69,7 @@ impl JobHandler for ImportCustomers {
                 ctx.env,
                 &scope,
                 &job_id,
+                self.0,
                 &p.file,
                 &p.layout,
                 p.encoding,
@@ -77,13 +89,14 @@ impl JobHandler for ImportCustomers {
         };
         let mut c = ctx.conn()?;
         let published =
-            imports::publish(&mut c, ctx.env, &audit_ctx, &job_id, &p.file, p.max_reject_share).map_err(fail);
+            imports::publish(&mut c, ctx.env, &audit_ctx, self.0, &job_id, &p.file, p.max_reject_share).map_err(fail);
         imports::write_report(&mut c, &job_id, &p.report).map_err(|e| JobError::Retry(e.to_string()))?;
         let published = published?;
         Ok(serde_json::json!({
             "rows": p.file.rows,
             "inserted": published.inserted,
             "updated": published.updated,
+            "closed": published.closed,
             "rejected": published.rejected,
             "report": p.report,
         }))

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `admin`, `audit`, `config`.
+//! The command line: `serve`, `migrate`, `admin`, `audit`, `config`, `import`, `events`, `vault`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,6 +39,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Customer events derived from each day's data.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
     /// The data vault: keys that seal personal and secret values.
     Vault {
         #[command(subcommand)]
@@ -51,6 +56,22 @@ pub enum ImportCommand {
     /// Customers: the default layout is a UTF-8 CSV with the header
     /// customer_no,name,id_number,mobile,gender,birth_date,risk_level,risk_assessed_on,aum,outlet_code,rm_employee_no
     Customers(ImportArgs),
+    /// Holdings, as the day's snapshot of each customer the file lists (their holdings missing from the file are
+    /// closed): the default layout is a UTF-8 CSV with the header
+    /// customer_no,product_code,product_name,product_type,product_risk,amount,start_date,maturity_date,next_open_date,nav,nav_date
+    Holdings(ImportArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EventsCommand {
+    /// Derive a day's events for every customer (resumable; a replay of a day adds nothing twice).
+    Derive {
+        /// The day (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long, default_value_t = 60, hide = true)]
+        lease_secs: i64,
+    },
 }
 
 #[derive(clap::Args, Debug)]

@@ -1,12 +1,12 @@
-//! `siyu import customers FILE`: check the file, queue its import (the same file twice is one import), run it in
-//! the foreground with a progress bar; exit 0 when the file loaded, non-zero when it was refused whole.
+//! `siyu import customers|holdings FILE`: check the file, queue its import (the same file twice is one import),
+//! run it in the foreground with a progress bar; exit 0 when the file loaded, non-zero when it was refused whole.
 
 use crate::cli::ImportArgs;
 use crate::Failure;
 use siyu_app::imports::{self, Encoding};
 use siyu_app::Env;
-use siyu_domain::layout::Layout;
-use siyu_engine::import::{ImportCustomers, Params, KIND};
+use siyu_domain::layout::{Dataset, Layout};
+use siyu_engine::import::{kind_of, Import, Params};
 use siyu_engine::Engine;
 use siyu_store::audit::{self, AuditEvent};
 use siyu_store::jobs::{JobStatus, NewJob};
@@ -15,12 +15,14 @@ use siyu_store::Pool;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-pub fn customers(args: &ImportArgs, pool: &Pool, env: &Env) -> Result<ExitCode, Failure> {
+pub fn run(dataset: Dataset, args: &ImportArgs, pool: &Pool, env: &Env) -> Result<ExitCode, Failure> {
     let ctx = siyu_app::bootstrap::cli_context();
+    let kind = kind_of(dataset);
     let layout = match &args.layout {
-        None => Layout::default_customers(),
+        None => Layout::default_for(dataset),
         Some(p) => Layout::from_toml(
             &std::fs::read_to_string(p).map_err(|e| Failure(format!("--layout {}: {e}", p.display())))?,
+            dataset,
         )
         .map_err(Failure)?,
     };
@@ -33,13 +35,14 @@ pub fn customers(args: &ImportArgs, pool: &Pool, env: &Env) -> Result<ExitCode, 
         Err(e) => {
             // The refusal is recorded; nothing else is written, and no value of the file.
             let now = env.now();
-            let ev = AuditEvent::failure("import.customers", "file", path.display().to_string(), "file_rejected");
+            let ev = AuditEvent::failure(kind, "file", path.display().to_string(), "file_rejected");
             write_tx(&mut *pool.get()?, |c| audit::append(c, &ctx, &ev, now))?;
             return Err(Failure(format!("the file was refused whole: {e}")));
         }
     };
     let mut c = pool.get()?;
-    let report = env.settings.data.dir.join("imports").join(format!("{}-rejects.csv", &file.sha256[..16]));
+    let report =
+        env.settings.data.dir.join("imports").join(format!("{}-{}-rejects.csv", dataset.as_str(), &file.sha256[..16]));
     let params = Params {
         path: path.clone(),
         layout,
@@ -49,9 +52,9 @@ pub fn customers(args: &ImportArgs, pool: &Pool, env: &Env) -> Result<ExitCode, 
         actor: ctx.actor_name.clone(),
         file: file.clone(),
     };
-    let key = format!("{KIND}:{}", file.sha256);
+    let key = format!("{kind}:{}", file.sha256);
     let new = NewJob {
-        kind: KIND,
+        kind,
         params: serde_json::to_value(&params).map_err(|e| Failure(e.to_string()))?,
         dedupe_key: Some(&key),
         created_by: None,
@@ -66,14 +69,18 @@ pub fn customers(args: &ImportArgs, pool: &Pool, env: &Env) -> Result<ExitCode, 
     if !created && !job.status.is_final() {
         eprintln!("resuming import job {} from row {}", job.id, job.done);
     }
-    let engine = Engine::new(pool.clone(), env.clone(), vec![Arc::new(ImportCustomers)])
+    let engine = Engine::new(pool.clone(), env.clone(), vec![Arc::new(Import(dataset))])
         .with_lease(chrono::Duration::seconds(args.lease_secs));
     let done = crate::foreground::run(pool, &engine, &job.id, "import")?;
     match done.status {
         JobStatus::Succeeded => {
             let r = done.result.unwrap_or_default();
+            let closed = match dataset {
+                Dataset::Holdings => format!(", {} closed", r["closed"].as_i64().unwrap_or(0)),
+                Dataset::Customers => String::new(),
+            };
             println!(
-                "loaded {} row(s) ({} new, {} updated), rejected {}; reject report: {}",
+                "loaded {} row(s) ({} new, {} updated{closed}), rejected {}; reject report: {}",
                 r["inserted"].as_i64().unwrap_or(0) + r["updated"].as_i64().unwrap_or(0),
                 r["inserted"],
                 r["updated"],

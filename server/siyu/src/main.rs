@@ -1,6 +1,7 @@
 //! `siyu`: one binary for the server and its administration.
 
 mod cli;
+mod events_cmd;
 mod foreground;
 mod import_cmd;
 mod logging;
@@ -130,14 +131,27 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("{}", t.token);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { command: cli::ImportCommand::Customers(args) } => {
+        Command::Import { command } => {
+            let (dataset, args) = match command {
+                cli::ImportCommand::Customers(a) => (siyu_domain::layout::Dataset::Customers, a),
+                cli::ImportCommand::Holdings(a) => (siyu_domain::layout::Dataset::Holdings, a),
+            };
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
             let mut c = conn(&pool)?;
             run_migrations(&mut c)?;
             let env = env_of(s, &mut c, stderr_warning)?;
             drop(c);
-            import_cmd::customers(args, &pool, &env)
+            import_cmd::run(dataset, args, &pool, &env)
+        }
+        Command::Events { command: cli::EventsCommand::Derive { date, lease_secs } } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            run_migrations(&mut c)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
+            drop(c);
+            events_cmd::derive(*date, *lease_secs, &pool, &env)
         }
         Command::Vault { command } => {
             let s = settings(&cli)?;

@@ -1,5 +1,6 @@
-//! `siyu import customers` on the backend the test script selects: good files in UTF-8 and GBK, control files,
-//! the same file twice, the reject threshold, authentication columns, and a killed import resumed.
+//! `siyu import customers|holdings` on the backend the test script selects: good files in UTF-8 and GBK, control
+//! files, the same file twice, the reject threshold, authentication columns, a killed import resumed, holdings as
+//! each listed customer's snapshot, and `siyu events derive` replayed.
 
 use diesel::prelude::*;
 use siyu_store::testing::{self, TestDb};
@@ -89,7 +90,11 @@ impl Env {
     }
 
     fn import(&self, path: &Path, extra: &[&str]) -> Output {
-        let mut args = vec!["import", "customers", path.to_str().unwrap()];
+        self.import_as("customers", path, extra)
+    }
+
+    fn import_as(&self, dataset: &str, path: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["import", dataset, path.to_str().unwrap()];
         args.extend_from_slice(extra);
         self.command(&args).output().unwrap()
     }
@@ -100,6 +105,19 @@ impl Env {
 
     fn customers(&self) -> i64 {
         siyu_store::schema::customers::table.count().get_result(&mut self.conn()).unwrap()
+    }
+
+    fn holdings(&self) -> i64 {
+        siyu_store::schema::holdings::table.count().get_result(&mut self.conn()).unwrap()
+    }
+
+    /// An environment with customers 0..n loaded from a file.
+    fn with_customers(n: usize) -> Self {
+        let env = Env::new();
+        let rows: Vec<String> = (0..n).map(row).collect();
+        let o = env.import(&env.write("customers.csv", file_of(&rows).as_bytes()), &[]);
+        assert!(o.status.success(), "{}", out(&o));
+        env
     }
 }
 
@@ -283,5 +301,127 @@ fn a_killed_import_resumes_where_it_stopped() {
         siyu_store::schema::jobs::table.select(siyu_store::schema::jobs::attempts).first(&mut env.conn()).unwrap();
     assert_eq!(attempts, 2);
     let staged: i64 = siyu_store::schema::import_customers::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(staged, 0, "the stage is emptied");
+}
+
+const HOLDINGS_HEADER: &str =
+    "customer_no,product_code,product_name,product_type,product_risk,amount,start_date,maturity_date,next_open_date,nav,nav_date";
+const PRODUCTS: [(&str, &str, &str); 4] = [
+    ("DEP3M", "三个月定期", "存款"),
+    ("WM90", "稳健理财90天", "wealth_management"),
+    ("FUND1", "成长混合", "fund"),
+    ("GOLD", "积存金", "precious_metal"),
+];
+
+/// Customer `i`'s holding `j`: a product, an amount, dates and a NAV of `nav_date`.
+fn holding_row(i: usize, j: usize, nav_date: &str) -> String {
+    let (code, name, kind) = PRODUCTS[j % 4];
+    format!(
+        "CN{i:08},{code},{name},{kind},R{},{}.25,2026-09-01,2026-12-{:02},,1.{:04},{nav_date}",
+        1 + (i + j) % 5,
+        10_000 + i * 101 + j,
+        1 + (i + j) % 28,
+        9000 + i % 1000
+    )
+}
+
+fn holdings_file(rows: &[String]) -> String {
+    let mut s = format!("{HOLDINGS_HEADER}\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn holdings_load_as_each_listed_customers_snapshot_and_the_same_file_twice_changes_nothing() {
+    let env = Env::with_customers(20);
+    let rows: Vec<String> = (0..20).flat_map(|i| (0..2).map(move |j| holding_row(i, j, "2026-11-30"))).collect();
+    let text = holdings_file(&rows);
+    let path = env.write("holdings-20261130.csv", text.as_bytes());
+    env.write("holdings-20261130.csv.ctl", format!("rows=40\nsha256={}\n", sha256(text.as_bytes())).as_bytes());
+    let o = env.import_as("holdings", &path, &["--require-control"]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("loaded 40 row(s) (40 new, 0 updated, 0 closed), rejected 0"), "{}", out(&o));
+    assert_eq!(env.holdings(), 40);
+    let amounts: Vec<String> =
+        siyu_store::schema::holdings::table.select(siyu_store::schema::holdings::amount).load(&mut env.conn()).unwrap();
+    assert!(amounts.iter().all(|a| !a.contains("10000.25") && !a.contains("1000025")), "amounts sealed");
+    let o = env.import_as("holdings", &path, &[]);
+    assert!(out(&o).contains("already imported"), "{}", out(&o));
+    assert_eq!(env.holdings(), 40);
+    // The next day lists customers 0..5 with their first product only: their second is closed, the rest stay.
+    let next: Vec<String> = (0..5).map(|i| holding_row(i, 0, "2026-12-01").replace(",1.9", ",1.8")).collect();
+    let o = env.import_as("holdings", &env.write("holdings-20261201.csv", holdings_file(&next).as_bytes()), &[]);
+    assert!(out(&o).contains("(0 new, 5 updated, 5 closed)"), "{}", out(&o));
+    assert_eq!(env.holdings(), 35);
+    let navs: Vec<(Option<String>, Option<String>)> = siyu_store::schema::holdings::table
+        .filter(siyu_store::schema::holdings::nav_date.eq("2026-12-01"))
+        .select((siyu_store::schema::holdings::prev_nav, siyu_store::schema::holdings::purchase_nav))
+        .load(&mut env.conn())
+        .unwrap();
+    assert_eq!(navs.len(), 5);
+    assert!(navs.iter().all(|(p, b)| p.is_some() && p == b), "the previous NAV is remembered, the purchase NAV kept");
+    // Derive the day's events twice: the second run adds nothing.
+    let o = env.command(&["events", "derive", "--date", "2026-12-01"]).output().unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("20 customer(s)"), "{}", out(&o));
+    let events: i64 = siyu_store::schema::customer_events::table.count().get_result(&mut env.conn()).unwrap();
+    assert!(events > 0);
+    let o = env.command(&["events", "derive", "--date", "2026-12-01"]).output().unwrap();
+    assert!(out(&o).contains("0 new event(s)"), "{}", out(&o));
+    let again: i64 = siyu_store::schema::customer_events::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(again, events);
+}
+
+#[test]
+fn gbk_holdings_load_and_a_control_file_mismatch_is_refused_whole() {
+    let env = Env::with_customers(10);
+    let rows: Vec<String> = (0..10).map(|i| holding_row(i, 1, "2026-11-30")).collect();
+    let text = holdings_file(&rows);
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&text);
+    assert!(!bad);
+    let path = env.write("holdings-gbk.csv", &gbk);
+    env.write("holdings-gbk.csv.ctl", b"rows=11\n");
+    let o = env.import_as("holdings", &path, &["--encoding", "gbk"]);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("refused whole"), "{}", out(&o));
+    assert_eq!(env.holdings(), 0);
+    env.write("holdings-gbk.csv.ctl", format!("rows=10\nsha256={}\n", sha256(&gbk)).as_bytes());
+    let o = env.import_as("holdings", &path, &["--encoding", "gbk"]);
+    assert!(o.status.success(), "{}", out(&o));
+    let names: Vec<String> = siyu_store::schema::holdings::table
+        .select(siyu_store::schema::holdings::product_name)
+        .load(&mut env.conn())
+        .unwrap();
+    assert_eq!(names.len(), 10);
+    assert!(names.iter().all(|n| n == "稳健理财90天"), "{names:?}");
+    let c3 = format!("{HOLDINGS_HEADER},trade_password\n{},123456\n", holding_row(1, 1, "2026-11-30"));
+    let o = env.import_as("holdings", &env.write("c3.csv", c3.as_bytes()), &[]);
+    assert!(!o.status.success() && out(&o).contains("authentication"), "{}", out(&o));
+}
+
+#[test]
+fn bad_holding_rows_are_reported_and_over_one_percent_the_file_is_refused() {
+    let env = Env::with_customers(100);
+    let mut rows: Vec<String> = (0..100).flat_map(|i| (0..2).map(move |j| holding_row(i, j, "2026-11-30"))).collect();
+    rows[10] = rows[10].replace("CN00000005", "CN99999999"); // unknown customer
+    rows[20] = rows[20].replace("2026-09-01", "2026-09-31"); // impossible date
+    let o = env.import_as("holdings", &env.write("two-bad.csv", holdings_file(&rows).as_bytes()), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("loaded 198") && out(&o).contains("rejected 2"), "{}", out(&o));
+    let report_path = out(&o).split("reject report: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let report = std::fs::read_to_string(&report_path).unwrap();
+    assert!(report.contains("12,customer_no,\"unknown customer\""), "{report}");
+    assert!(report.contains("22,start_date,"), "{report}");
+    assert!(!report.contains("CN99999999"), "the report names rules, not values");
+    rows[30] = rows[30].replace(",存款,", ",crypto,"); // unknown product type: 3 of 200 = 1.5%
+    let env2 = Env::with_customers(100);
+    let o = env2.import_as("holdings", &env2.write("three-bad.csv", holdings_file(&rows).as_bytes()), &[]);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("refused whole"), "{}", out(&o));
+    assert_eq!(env2.holdings(), 0);
+    let staged: i64 = siyu_store::schema::import_holdings::table.count().get_result(&mut env2.conn()).unwrap();
     assert_eq!(staged, 0, "the stage is emptied");
 }

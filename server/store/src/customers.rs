@@ -111,3 +111,36 @@ pub fn search(conn: &mut DbConn, scope: &Scope, index: Index, idx: &str) -> Resu
     };
     Ok(q.load(conn)?)
 }
+
+/// Up to `limit` customers after row id `after`, in id order (a resumable walk over every customer).
+pub fn page_after(conn: &mut DbConn, after: &str, limit: i64) -> Result<Vec<CustomerRow>> {
+    Ok(customers::table
+        .filter(customers::id.gt(after))
+        .order(customers::id.asc())
+        .limit(limit)
+        .select(CustomerRow::as_select())
+        .load(conn)?)
+}
+
+pub fn count(conn: &mut DbConn) -> Result<i64> {
+    Ok(customers::table.count().get_result(conn)?)
+}
+
+/// The customers among `idxs` (customer-number indexes) whose managing node lies in `scope`: index → id.
+pub fn in_scope_by_idx(
+    conn: &mut DbConn,
+    idxs: &[String],
+    scope: &Scope,
+) -> Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in idxs.chunks(500) {
+        let rows: Vec<(String, String)> = customers::table
+            .inner_join(org_nodes::table)
+            .filter(customers::customer_no_idx.eq_any(chunk))
+            .filter(org_nodes::path.like(format!("{}%", escape_like(scope.prefix()))).escape('\\'))
+            .select((customers::customer_no_idx, customers::id))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

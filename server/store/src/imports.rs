@@ -1,4 +1,5 @@
-//! Staging of imported customers, and publishing a whole file's rows in one transaction.
+//! Staging of imported customers, and publishing a whole file's rows in one transaction; the reject list every
+//! dataset's import shares.
 
 use crate::conn::DbConn;
 use crate::customers::CustomerRow;
@@ -95,18 +96,23 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
                 }
             }
         }
-        for r in rejects {
-            diesel::insert_into(import_rejects::table)
-                .values((
-                    import_rejects::job_id.eq(job_id),
-                    import_rejects::line_no.eq(r.line_no),
-                    import_rejects::field.eq(&r.field),
-                    import_rejects::reason.eq(&r.reason),
-                ))
-                .execute(c)?;
-        }
-        Ok(())
+        insert_rejects(c, job_id, rejects)
     })
+}
+
+/// Records the lines a batch left out (any dataset); run inside the batch's transaction.
+pub fn insert_rejects(conn: &mut DbConn, job_id: &str, rejects: &[RejectRow]) -> Result<()> {
+    for r in rejects {
+        diesel::insert_into(import_rejects::table)
+            .values((
+                import_rejects::job_id.eq(job_id),
+                import_rejects::line_no.eq(r.line_no),
+                import_rejects::field.eq(&r.field),
+                import_rejects::reason.eq(&r.reason),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Which of these customer-number indexes this job already staged (a file naming one customer twice).
@@ -119,11 +125,9 @@ pub fn already_staged(conn: &mut DbConn, job_id: &str, idxs: &[String]) -> Resul
     Ok(found.into_iter().collect())
 }
 
-/// (staged rows, rejected rows) of a job.
-pub fn counts(conn: &mut DbConn, job_id: &str) -> Result<(i64, i64)> {
-    let staged = import_customers::table.filter(import_customers::job_id.eq(job_id)).count().get_result(conn)?;
-    let rejected = import_rejects::table.filter(import_rejects::job_id.eq(job_id)).count().get_result(conn)?;
-    Ok((staged, rejected))
+/// The rows a job left out so far (any dataset).
+pub fn rejected(conn: &mut DbConn, job_id: &str) -> Result<i64> {
+    Ok(import_rejects::table.filter(import_rejects::job_id.eq(job_id)).count().get_result(conn)?)
 }
 
 pub fn rejects(conn: &mut DbConn, job_id: &str) -> Result<Vec<(i64, String, String)>> {

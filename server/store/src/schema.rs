@@ -176,6 +176,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_customers,
     import_rejects,
     exports,
+    holdings,
+    import_holdings,
+    customer_days,
+    customer_events,
 );
 
 diesel::table! {
@@ -310,3 +314,79 @@ diesel::table! {
         reason -> Text,
     }
 }
+
+diesel::table! {
+    holdings (id) {
+        id -> Text,
+        customer_id -> Text,
+        product_code -> Text,
+        product_name -> Text,
+        product_type -> Text,
+        product_risk -> Nullable<Text>,
+        amount -> Text,
+        amount_band -> Text,
+        start_date -> Nullable<Text>,
+        maturity_date -> Nullable<Text>,
+        next_open_date -> Nullable<Text>,
+        nav -> Nullable<Text>,
+        nav_date -> Nullable<Text>,
+        prev_nav -> Nullable<Text>,
+        prev_nav_date -> Nullable<Text>,
+        purchase_nav -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(holdings -> customers (customer_id));
+
+diesel::table! {
+    import_holdings (job_id, line_no) {
+        job_id -> Text,
+        line_no -> BigInt,
+        id -> Text,
+        existing -> Bool,
+        customer_id -> Text,
+        product_code -> Text,
+        product_name -> Text,
+        product_type -> Text,
+        product_risk -> Nullable<Text>,
+        amount -> Text,
+        amount_band -> Text,
+        start_date -> Nullable<Text>,
+        maturity_date -> Nullable<Text>,
+        next_open_date -> Nullable<Text>,
+        nav -> Nullable<Text>,
+        nav_date -> Nullable<Text>,
+        prev_nav -> Nullable<Text>,
+        prev_nav_date -> Nullable<Text>,
+        purchase_nav -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    customer_days (id) {
+        id -> Text,
+        customer_id -> Text,
+        day -> Text,
+        aum -> Nullable<Text>,
+        aum_band -> Text,
+        unsuitable -> Text,
+    }
+}
+
+diesel::table! {
+    customer_events (id) {
+        id -> Text,
+        customer_id -> Text,
+        kind -> Text,
+        event_date -> Text,
+        reference -> Text,
+        detail -> Text,
+        derived_on -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(customer_days -> customers (customer_id));
+diesel::joinable!(customer_events -> customers (customer_id));

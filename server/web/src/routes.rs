@@ -2,7 +2,7 @@
 //! authorization middleware and the OpenAPI document are all generated from this one list, so a route cannot
 //! exist without a rule.
 
-use crate::handlers::{audit, auth, customers, exports, health, org, security, staff, tokens};
+use crate::handlers::{audit, auth, customers, events, exports, health, holdings, org, security, staff, tokens};
 use actix_web::http::Method;
 use actix_web::web;
 use siyu_domain::access::Permission as P;
@@ -177,6 +177,14 @@ pub fn table() -> Vec<Route> {
             "Approve another person's unmasked export", req = exports::DecideExport, resp = exports::ExportView),
         route!(POST "/api/v1/exports/{export_id}/reject", Perm(P::ExportApprove), exports::reject, "exports",
             "Reject another person's unmasked export", req = exports::DecideExport, resp = exports::ExportView),
+        route!(POST "/api/v1/holdings/batch", Perm(P::CustomerWrite), holdings::batch, "customers",
+            "Create or update up to 1,000 holdings by customer number and product code, with a result per item",
+            req = holdings::HoldingBatchRequest, resp = customers::BatchResponse),
+        route!(GET "/api/v1/customers/{customer_id}/holdings", Perm(P::CustomerRead), holdings::list, "customers",
+            "A customer's holdings: amounts as bands, holdings above the customer's risk level flagged",
+            resp = holdings::HoldingList),
+        route!(GET "/api/v1/customers/{customer_id}/events", Perm(P::CustomerRead), events::list, "customers",
+            "A customer's derived events, newest first", query = events::EventQuery, resp = events::EventList),
         route!(GET "/api/v1/audit", Perm(P::AuditRead), audit::list, "audit", "Audit records, newest first",
             query = audit::AuditQuery, resp = audit::AuditPage),
         route!(GET "/api/v1/audit/stats", Perm(P::AuditRead), audit::stats, "audit",

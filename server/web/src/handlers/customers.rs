@@ -117,7 +117,8 @@ pub async fn get(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiE
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnmaskRequest {
-    /// Any of `customer_no`, `name`, `birth_date`, `id_number`, `mobile`, `aum_fen`.
+    /// Any of `customer_no`, `name`, `birth_date`, `id_number`, `mobile`, `aum_fen`, or `holding:<product code>`
+    /// for a holding's amount in fen.
     pub fields: Vec<String>,
     /// Why, in at least 10 characters; recorded in the audit trail.
     pub reason: String,

@@ -3,8 +3,10 @@
 pub mod audit;
 pub mod auth;
 pub mod customers;
+pub mod events;
 pub mod exports;
 pub mod health;
+pub mod holdings;
 pub mod org;
 pub mod security;
 pub mod staff;

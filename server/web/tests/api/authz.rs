@@ -78,6 +78,10 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         ("POST", "/api/v1/customers/batch") => {
             json!({"items": [{"customer_no": format!("M{n}"), "name": "测试", "outlet_code": "BJ01"}]})
         }
+        ("POST", "/api/v1/holdings/batch") => {
+            json!({"items": [{"customer_no": "6200000001", "product_code": format!("M{n}"),
+            "product_name": "矩阵", "product_type": "deposit", "amount_fen": 100}]})
+        }
         ("POST", "/api/v1/customers/search") => json!({"mobile": "13800138000"}),
         ("POST", "/api/v1/exports") => json!({"kind": "customers", "reason": "matrix check"}),
         ("POST", "/api/v1/exports/{export_id}/approve") | ("POST", "/api/v1/exports/{export_id}/reject") => {

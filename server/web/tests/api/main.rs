@@ -7,6 +7,7 @@ mod auth;
 mod authz;
 mod customers;
 mod exports;
+mod holdings;
 mod input;
 mod org_staff;
 mod sessions;

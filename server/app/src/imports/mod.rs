@@ -1,19 +1,21 @@
-//! Importing customers from a bank's batch file: checking the file before anything is written (control file,
-//! authentication columns, layout), staging its rows batch by batch, and publishing them whole.
+//! Importing a bank's batch file (customers or holdings): checking the file before anything is written (control
+//! file, authentication columns, layout), staging its rows batch by batch, and publishing them whole. What is
+//! particular to a dataset (validating and sealing its rows) lives in its own module.
 
-use crate::customers::row_of;
+mod customers;
+mod holdings;
+
 use crate::error::{AppError, Result};
 use crate::Env;
+pub use customers::Resolver;
 use sha2::{Digest, Sha256};
-use siyu_domain::customer::Rejection;
-use siyu_domain::layout::{self, Layout};
+use siyu_domain::layout::{self, Dataset, Layout};
 use siyu_domain::org::Scope;
 use siyu_store::audit::{self, AuditContext, AuditEvent};
-use siyu_store::imports::{self, RejectRow, StagedRow};
-use siyu_store::time::to_db;
+use siyu_store::holding_imports;
+use siyu_store::imports::{self, RejectRow};
 use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
-use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -151,32 +153,6 @@ pub fn check_file(path: &Path, enc: Encoding, layout: &Layout, require_control: 
     Ok(CheckedFile { sha256, rows, fields })
 }
 
-/// Looks up outlets and RMs once per import, not once per row.
-#[derive(Default)]
-pub struct Resolver {
-    outlets: HashMap<String, Option<(String, String)>>,
-    rms: HashMap<String, Option<(String, String, bool)>>,
-}
-
-impl Resolver {
-    fn outlet(&mut self, conn: &mut DbConn, code: &str) -> Result<Option<(String, String)>> {
-        if !self.outlets.contains_key(code) {
-            let n = siyu_store::org::by_code(conn, code)?.map(|n| (n.id, n.path));
-            self.outlets.insert(code.to_string(), n);
-        }
-        Ok(self.outlets[code].clone())
-    }
-
-    fn rm(&mut self, conn: &mut DbConn, employee_no: &str) -> Result<Option<(String, String, bool)>> {
-        if !self.rms.contains_key(employee_no) {
-            let s = siyu_store::staff::by_employee_no(conn, employee_no)?
-                .map(|s| (s.id, s.node_path, s.status == "active"));
-            self.rms.insert(employee_no.to_string(), s);
-        }
-        Ok(self.rms[employee_no].clone())
-    }
-}
-
 /// Reads a file's data lines in batches, from any line on (after a resume): one pass over the file.
 pub struct Lines {
     reader: BufReader<std::fs::File>,
@@ -222,94 +198,50 @@ impl Lines {
     }
 }
 
-/// Validates, seals and stages one batch of lines; rejects are stored with their line, field and rule.
+/// One line split into its columns, or why it was left out.
+fn records(
+    layout: &Layout,
+    enc: Encoding,
+    lines: &[(i64, Vec<u8>)],
+    rejects: &mut Vec<RejectRow>,
+) -> Vec<(i64, Vec<String>)> {
+    let mut out = Vec::with_capacity(lines.len());
+    for (line_no, bytes) in lines {
+        let reject = |reason: &str| RejectRow { line_no: *line_no, field: "line".into(), reason: reason.into() };
+        let Some(text) = enc.decode(bytes) else {
+            rejects.push(reject("bytes not valid in the declared encoding"));
+            continue;
+        };
+        let Some(values) = split(&text, layout.delimiter) else {
+            rejects.push(reject("the line cannot be read"));
+            continue;
+        };
+        out.push((*line_no, values));
+    }
+    out
+}
+
+/// Validates, seals and stages one batch of lines of a dataset; rejects are stored with their line, field and
+/// rule, never the value.
 #[allow(clippy::too_many_arguments)]
 pub fn stage_batch(
     conn: &mut DbConn,
     env: &Env,
     scope: &Scope,
     job_id: &str,
+    dataset: Dataset,
     file: &CheckedFile,
     layout: &Layout,
     enc: Encoding,
     lines: &[(i64, Vec<u8>)],
     resolver: &mut Resolver,
 ) -> Result<()> {
-    let vault = env.vault.clone();
-    let now = to_db(env.now());
-    let mut rows = Vec::new();
     let mut rejects = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut valid = Vec::with_capacity(lines.len());
-    for (line_no, bytes) in lines {
-        let reject =
-            |field: &str, reason: &str| RejectRow { line_no: *line_no, field: field.into(), reason: reason.into() };
-        let Some(text) = enc.decode(bytes) else {
-            rejects.push(reject("line", "bytes not valid in the declared encoding"));
-            continue;
-        };
-        let Some(values) = split(&text, layout.delimiter) else {
-            rejects.push(reject("line", "the line cannot be read"));
-            continue;
-        };
-        let input = match layout::customer_of(&file.fields, &values) {
-            Ok(i) => i,
-            Err((field, reason)) => {
-                rejects.push(reject(field, reason));
-                continue;
-            }
-        };
-        let v = match input.validate() {
-            Ok(v) => v,
-            Err(Rejection { field, reason }) => {
-                rejects.push(reject(field, reason));
-                continue;
-            }
-        };
-        let node = match resolver.outlet(conn, &v.outlet_code)? {
-            Some((id, path)) if scope.contains(&path) => id,
-            _ => {
-                rejects.push(reject("outlet_code", "unknown outlet"));
-                continue;
-            }
-        };
-        let rm = match v.rm_employee_no.as_deref() {
-            None => None,
-            Some(e) => match resolver.rm(conn, e)? {
-                Some((id, path, true)) if scope.contains(&path) => Some(id),
-                _ => {
-                    rejects.push(reject("rm_employee_no", "unknown or inactive RM"));
-                    continue;
-                }
-            },
-        };
-        let idx = vault
-            .blind_index(siyu_store::sealed::CUSTOMER_NO.field_class, &v.customer_no)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        valid.push((*line_no, v, node, rm, idx));
+    let records = records(layout, enc, lines, &mut rejects);
+    match dataset {
+        Dataset::Customers => customers::stage(conn, env, scope, job_id, file, records, rejects, resolver),
+        Dataset::Holdings => holdings::stage(conn, env, scope, job_id, file, records, rejects),
     }
-    // Two queries for the whole batch, not two per row.
-    let idxs: Vec<String> = valid.iter().map(|x| x.4.clone()).collect();
-    let existing = siyu_store::customers::existing_by_idx(conn, &idxs)?;
-    let staged_before = imports::already_staged(conn, job_id, &idxs)?;
-    for (line_no, v, node, rm, idx) in valid {
-        if staged_before.contains(&idx) || !seen.insert(idx.clone()) {
-            rejects.push(RejectRow {
-                line_no,
-                field: "customer_no".into(),
-                reason: "the same customer appears twice in this file".into(),
-            });
-            continue;
-        }
-        let (id, created_at, is_existing) = match existing.get(&idx) {
-            Some((id, at)) => (id.clone(), *at, true),
-            None => (uuid::Uuid::now_v7().to_string(), now, false),
-        };
-        let row = row_of(&vault, &v, &id, node, rm, created_at, now)?;
-        rows.push(StagedRow { line_no, existing: is_existing, row });
-    }
-    imports::stage(conn, job_id, &rows, &rejects)?;
-    Ok(())
 }
 
 /// How an import ended.
@@ -317,6 +249,8 @@ pub fn stage_batch(
 pub struct Published {
     pub inserted: usize,
     pub updated: usize,
+    /// Holdings of the listed customers that the file no longer has (always 0 for customers).
+    pub closed: usize,
     pub rejected: i64,
 }
 
@@ -326,19 +260,24 @@ pub fn publish(
     conn: &mut DbConn,
     env: &Env,
     ctx: &AuditContext,
+    dataset: Dataset,
     job_id: &str,
     file: &CheckedFile,
     max_reject_share: f64,
 ) -> Result<Published> {
-    let (_, rejected) = imports::counts(conn, job_id)?;
+    let rejected = imports::rejected(conn, job_id)?;
     let now = env.now();
+    let action = format!("import.{}", dataset.as_str());
     if file.rows > 0 && rejected as f64 / file.rows as f64 > max_reject_share {
-        imports::clear(conn, job_id)?;
+        match dataset {
+            Dataset::Customers => imports::clear(conn, job_id)?,
+            Dataset::Holdings => holding_imports::clear(conn, job_id)?,
+        }
         write_tx(conn, |c| {
             audit::append(
                 c,
                 ctx,
-                &AuditEvent::failure("import.customers", "job", job_id, "too_many_rejects")
+                &AuditEvent::failure(&action, "job", job_id, "too_many_rejects")
                     .with_detail(serde_json::json!({"rows": file.rows, "rejected": rejected, "sha256": file.sha256})),
                 now,
             )
@@ -353,16 +292,26 @@ pub fn publish(
         ));
     }
     let published = write_tx(conn, |c| -> Result<Published> {
-        let (inserted, updated) = imports::publish(c, job_id, now)?;
+        let (inserted, updated, closed) = match dataset {
+            Dataset::Customers => {
+                let (i, u) = imports::publish(c, job_id, now)?;
+                (i, u, 0)
+            }
+            Dataset::Holdings => {
+                let p = holding_imports::publish(c, job_id, now)?;
+                (p.inserted, p.updated, p.closed)
+            }
+        };
         audit::append(
             c,
             ctx,
-            &AuditEvent::success("import.customers", "job", job_id).with_detail(serde_json::json!({
-                "rows": file.rows, "inserted": inserted, "updated": updated, "rejected": rejected, "sha256": file.sha256,
+            &AuditEvent::success(&action, "job", job_id).with_detail(serde_json::json!({
+                "rows": file.rows, "inserted": inserted, "updated": updated, "closed": closed, "rejected": rejected,
+                "sha256": file.sha256,
             })),
             now,
         )?;
-        Ok(Published { inserted, updated, rejected })
+        Ok(Published { inserted, updated, closed, rejected })
     })?;
     crate::keys::flush_usage(conn, &env.vault)?;
     Ok(published)

@@ -1,0 +1,119 @@
+//! The customer dataset of an import: each record validated, its outlet and RM resolved, sealed and staged.
+
+use super::CheckedFile;
+use crate::customers::row_of;
+use crate::error::{AppError, Result};
+use crate::Env;
+use siyu_domain::customer::Rejection;
+use siyu_domain::layout;
+use siyu_domain::org::Scope;
+use siyu_store::imports::{self, RejectRow, StagedRow};
+use siyu_store::time::to_db;
+use siyu_store::DbConn;
+use std::collections::{HashMap, HashSet};
+
+/// Looks up outlets and RMs once per import, not once per row.
+#[derive(Default)]
+pub struct Resolver {
+    outlets: HashMap<String, Option<(String, String)>>,
+    rms: HashMap<String, Option<(String, String, bool)>>,
+}
+
+impl Resolver {
+    fn outlet(&mut self, conn: &mut DbConn, code: &str) -> Result<Option<(String, String)>> {
+        if !self.outlets.contains_key(code) {
+            let n = siyu_store::org::by_code(conn, code)?.map(|n| (n.id, n.path));
+            self.outlets.insert(code.to_string(), n);
+        }
+        Ok(self.outlets[code].clone())
+    }
+
+    fn rm(&mut self, conn: &mut DbConn, employee_no: &str) -> Result<Option<(String, String, bool)>> {
+        if !self.rms.contains_key(employee_no) {
+            let s = siyu_store::staff::by_employee_no(conn, employee_no)?
+                .map(|s| (s.id, s.node_path, s.status == "active"));
+            self.rms.insert(employee_no.to_string(), s);
+        }
+        Ok(self.rms[employee_no].clone())
+    }
+}
+
+/// Validates, seals and stages one batch of customer records.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn stage(
+    conn: &mut DbConn,
+    env: &Env,
+    scope: &Scope,
+    job_id: &str,
+    file: &CheckedFile,
+    records: Vec<(i64, Vec<String>)>,
+    mut rejects: Vec<RejectRow>,
+    resolver: &mut Resolver,
+) -> Result<()> {
+    let vault = env.vault.clone();
+    let now = to_db(env.now());
+    let mut rows = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut valid = Vec::with_capacity(records.len());
+    for (line_no, values) in &records {
+        let reject =
+            |field: &str, reason: &str| RejectRow { line_no: *line_no, field: field.into(), reason: reason.into() };
+        let input = match layout::customer_of(&file.fields, values) {
+            Ok(i) => i,
+            Err((field, reason)) => {
+                rejects.push(reject(field, reason));
+                continue;
+            }
+        };
+        let v = match input.validate() {
+            Ok(v) => v,
+            Err(Rejection { field, reason }) => {
+                rejects.push(reject(field, reason));
+                continue;
+            }
+        };
+        let node = match resolver.outlet(conn, &v.outlet_code)? {
+            Some((id, path)) if scope.contains(&path) => id,
+            _ => {
+                rejects.push(reject("outlet_code", "unknown outlet"));
+                continue;
+            }
+        };
+        let rm = match v.rm_employee_no.as_deref() {
+            None => None,
+            Some(e) => match resolver.rm(conn, e)? {
+                Some((id, path, true)) if scope.contains(&path) => Some(id),
+                _ => {
+                    rejects.push(reject("rm_employee_no", "unknown or inactive RM"));
+                    continue;
+                }
+            },
+        };
+        let idx = vault
+            .blind_index(siyu_store::sealed::CUSTOMER_NO.field_class, &v.customer_no)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        valid.push((*line_no, v, node, rm, idx));
+    }
+    // Two queries for the whole batch, not two per row.
+    let idxs: Vec<String> = valid.iter().map(|x| x.4.clone()).collect();
+    let existing = siyu_store::customers::existing_by_idx(conn, &idxs)?;
+    let staged_before = imports::already_staged(conn, job_id, &idxs)?;
+    for (line_no, v, node, rm, idx) in valid {
+        if staged_before.contains(&idx) || !seen.insert(idx.clone()) {
+            rejects.push(RejectRow {
+                line_no,
+                field: "customer_no".into(),
+                reason: "the same customer appears twice in this file".into(),
+            });
+            continue;
+        }
+        let (id, created_at, is_existing) = match existing.get(&idx) {
+            Some((id, at)) => (id.clone(), *at, true),
+            None => (uuid::Uuid::now_v7().to_string(), now, false),
+        };
+        let row = row_of(&vault, &v, &id, node, rm, created_at, now)?;
+        rows.push(StagedRow { line_no, existing: is_existing, row });
+    }
+    imports::stage(conn, job_id, &rows, &rejects)?;
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! The holdings dataset of an import: each record validated, its customer found by customer number (blind
+//! index), merged with the holding already stored (net values move forward, the purchase NAV stays), sealed and
+//! staged.
+
+use super::CheckedFile;
+use crate::error::Result;
+use crate::holdings::row_of;
+use crate::Env;
+use siyu_domain::customer::Rejection;
+use siyu_domain::layout;
+use siyu_domain::org::Scope;
+use siyu_store::holding_imports::{self, StagedHolding};
+use siyu_store::imports::RejectRow;
+use siyu_store::time::to_db;
+use siyu_store::DbConn;
+use std::collections::{HashMap, HashSet};
+
+/// Validates, seals and stages one batch of holding records. A customer outside `scope` is unknown.
+pub(super) fn stage(
+    conn: &mut DbConn,
+    env: &Env,
+    scope: &Scope,
+    job_id: &str,
+    file: &CheckedFile,
+    records: Vec<(i64, Vec<String>)>,
+    mut rejects: Vec<RejectRow>,
+) -> Result<()> {
+    let vault = env.vault.clone();
+    let now = to_db(env.now());
+    let mut valid = Vec::with_capacity(records.len());
+    for (line_no, values) in &records {
+        let reject =
+            |field: &str, reason: &str| RejectRow { line_no: *line_no, field: field.into(), reason: reason.into() };
+        let input = match layout::holding_of(&file.fields, values) {
+            Ok(i) => i,
+            Err((field, reason)) => {
+                rejects.push(reject(field, reason));
+                continue;
+            }
+        };
+        match input.validate() {
+            Ok(v) => {
+                let idx = crate::customers::customer_no_index(&vault, &v.customer_no)?;
+                valid.push((*line_no, v, idx));
+            }
+            Err(Rejection { field, reason }) => rejects.push(reject(field, reason)),
+        }
+    }
+    // A handful of queries for the whole batch: the customers, their stored holdings, what is already staged.
+    let idxs: Vec<String> = valid.iter().map(|x| x.2.clone()).collect();
+    let customers = siyu_store::customers::in_scope_by_idx(conn, &idxs, scope)?;
+    let ids: Vec<String> = customers.values().cloned().collect();
+    let stored: HashMap<(String, String), _> = siyu_store::holdings::for_customers(conn, &ids)?
+        .into_iter()
+        .map(|h| ((h.customer_id.clone(), h.product_code.clone()), h))
+        .collect();
+    let staged_before = holding_imports::already_staged(conn, job_id, &ids)?;
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut rows = Vec::with_capacity(valid.len());
+    for (line_no, v, idx) in valid {
+        let Some(customer_id) = customers.get(&idx) else {
+            rejects.push(RejectRow { line_no, field: "customer_no".into(), reason: "unknown customer".into() });
+            continue;
+        };
+        let key = (customer_id.clone(), v.product_code.clone());
+        if staged_before.contains(&key) || !seen.insert(key.clone()) {
+            rejects.push(RejectRow {
+                line_no,
+                field: "product_code".into(),
+                reason: "the same holding appears twice in this file".into(),
+            });
+            continue;
+        }
+        let existing = stored.get(&key);
+        let row = row_of(&vault, &v, customer_id, existing, now)?;
+        rows.push(StagedHolding { line_no, existing: existing.is_some(), row });
+    }
+    holding_imports::stage(conn, job_id, &rows, &rejects).map_err(Into::into)
+}
