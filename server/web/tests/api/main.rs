@@ -9,6 +9,7 @@ mod customers;
 mod exports;
 mod holdings;
 mod input;
+mod leaks;
 mod org_staff;
 mod sessions;
 mod surface;
