@@ -10,6 +10,16 @@ use siyu_store::audit::{self, AuditContext, AuditEvent};
 use siyu_store::sealed;
 use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// Refusals since the process started, by channel and finding, for `/metrics` (`siyu_egress_blocked_total`).
+static BLOCKED: Mutex<BTreeMap<(&'static str, &'static str), u64>> = Mutex::new(BTreeMap::new());
+
+/// Each (channel, finding) the guard refused in this process, with how often.
+pub fn blocked_counts() -> Vec<((&'static str, &'static str), u64)> {
+    BLOCKED.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(k, v)| (*k, *v)).collect()
+}
 
 fn allow(env: &Env) -> Allow {
     Allow { mobile_in_sms: env.settings.egress.allow_mobile_in_sms }
@@ -40,6 +50,7 @@ pub fn guard(conn: &mut DbConn, env: &Env, ctx: &AuditContext, channel: Channel,
         }
     };
     let Some(r) = refusal else { return Ok(()) };
+    *BLOCKED.lock().unwrap_or_else(|e| e.into_inner()).entry((channel.as_str(), r.found)).or_default() += 1;
     let now = env.now();
     write_tx(conn, |c| {
         audit::append(

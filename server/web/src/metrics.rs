@@ -58,8 +58,23 @@ impl Metrics {
         if TextEncoder::new().encode(&self.registry.gather(), &mut buf).is_err() {
             return String::new();
         }
-        String::from_utf8(buf).unwrap_or_default()
+        let mut text = String::from_utf8(buf).unwrap_or_default();
+        text.push_str(&egress_blocked());
+        text
     }
+}
+
+/// `siyu_egress_blocked_total`: payloads the egress guard refused, by channel and what it found (labels are
+/// fixed words such as `wecom` and `mobile`, never the payload).
+fn egress_blocked() -> String {
+    let mut out = String::from(
+        "# HELP siyu_egress_blocked_total Outbound payloads the egress guard refused, by channel and finding\n\
+         # TYPE siyu_egress_blocked_total counter\n",
+    );
+    for ((channel, found), n) in siyu_app::egress::blocked_counts() {
+        out.push_str(&format!("siyu_egress_blocked_total{{channel=\"{channel}\",found=\"{found}\"}} {n}\n"));
+    }
+    out
 }
 
 impl Default for Metrics {

@@ -190,4 +190,12 @@ fn the_egress_guard_refuses_identifiers_and_customer_names() {
     let details: Vec<String> = recs.items.iter().map(|r| r.detail.clone()).collect();
     assert!(details.iter().any(|d| d.contains("欧**华")), "{details:?}");
     assert!(details.iter().all(|d| !d.contains(NAME) && !d.contains(MOBILE)), "samples are masked");
+    let metrics = app.client().get("/metrics").body;
+    for line in [
+        r#"siyu_egress_blocked_total{channel="wecom",found="customer_name"}"#,
+        r#"siyu_egress_blocked_total{channel="wecom",found="mobile"}"#,
+        r#"siyu_egress_blocked_total{channel="mail",found="resident_id"}"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in /metrics:\n{metrics}");
+    }
 }
