@@ -59,7 +59,7 @@ fn encodings(value: &str) -> Vec<(String, Vec<u8>)> {
         let enc = base64::engine::general_purpose::STANDARD.encode(&bytes);
         let (first, last) = (k.div_ceil(3), (k + n) / 3);
         if last > first {
-            out.push((format!("base64+{k}"), enc[4 * first..4 * last].as_bytes().to_vec()));
+            out.push((format!("base64+{k}"), enc.as_bytes()[4 * first..4 * last].to_vec()));
         }
     }
     out
