@@ -3,7 +3,7 @@
 
 use crate::conn::DbConn;
 use crate::error::Result;
-use crate::schema::{accounts, customers};
+use crate::schema::{accounts, customers, wecom_tokens};
 use diesel::prelude::*;
 
 /// A sealed column: where it is, and the vault field class (data key) that seals it. The row id is part of the
@@ -75,4 +75,5 @@ sealed_columns! {
     CUSTOMER_ID_NUMBER: customers.id_number keyed by id as "customer.id_number",
     CUSTOMER_MOBILE: customers.mobile keyed by id as "customer.mobile",
     CUSTOMER_AUM: customers.aum keyed by id as "customer.aum",
+    WECOM_ACCESS_TOKEN: wecom_tokens.access_token keyed by corp as "wecom.access_token",
 }

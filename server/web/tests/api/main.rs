@@ -12,3 +12,4 @@ mod sessions;
 mod surface;
 mod tokens;
 mod vault;
+mod wecom;
