@@ -455,3 +455,49 @@ fn the_token_cache_is_shared_through_the_database_and_recovers_from_expiry() {
     assert_eq!(transport.gettoken.load(Ordering::SeqCst), 4);
     stop(sim);
 }
+
+#[test]
+fn concurrent_callers_on_separate_replicas_fetch_one_token() {
+    let app = app();
+    let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
+    control(&sim, "/corps", json!({"corp_id": CORP, "secret": SECRET}));
+    control(&sim, &format!("/corps/{CORP}/users"), json!({"userid": "rm1"}));
+    let transport = Arc::new(Counting {
+        inner: UreqTransport::new(&HttpSettings::default()).unwrap(),
+        gettoken: AtomicUsize::new(0),
+    });
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let client = WecomClient::new(transport.clone(), &sim.base_url(), CORP, SECRET).with_token_cache(Arc::new(
+                siyu_app::wecom::tokens::DbTokenCache::new(app.state.pool.clone(), app.env().clone(), NAME),
+            ));
+            std::thread::spawn(move || client.get_follow_user_list().map(|l| l.len()))
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap().unwrap(), 1);
+    }
+    assert_eq!(transport.gettoken.load(Ordering::SeqCst), 1, "one gettoken for four concurrent callers");
+    stop(sim);
+}
+
+#[test]
+fn the_running_engine_applies_callbacks_by_itself() {
+    let app = app();
+    let stop_flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let worker = Arc::new(engine(&app)).spawn(stop_flag.clone(), std::time::Duration::from_millis(20));
+    let t = now(&app);
+    let doc = contact_doc("add_external_contact", "rm1", "wmEXTrunning01", t, &[]);
+    assert_eq!(post(&app, &seal_with(&crypt(), &doc, t, "r1")).status, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let applied = loop {
+        if let Some(c) = contacts::get(&mut app.conn(), NAME, "wmEXTrunning01", "rm1").unwrap() {
+            break c;
+        }
+        assert!(std::time::Instant::now() < deadline, "not applied within 10 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(applied.status, "active");
+    stop_flag.store(true, Ordering::Relaxed);
+    worker.join().unwrap();
+}
