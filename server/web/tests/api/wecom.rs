@@ -245,6 +245,19 @@ fn retries_and_duplicates_are_stored_once_and_replayed_nonces_refused() {
 }
 
 #[test]
+fn the_json_envelope_is_accepted_too() {
+    let app = app();
+    let t = now(&app);
+    let doc = contact_doc("add_external_contact", "rm1", "wmEXTjson0001", t, &[]);
+    let s = crypt().seal(&doc, &t.to_string(), "j1");
+    let path = format!("/wecom/callback/{NAME}?msg_signature={}&timestamp={t}&nonce=j1", s.msg_signature);
+    let body = json!({"tousername": CORP, "encrypt": s.encrypt, "agentid": "218"}).to_string();
+    let r = app.client().raw("POST", &path, Some(("application/json", body.into_bytes())));
+    assert_eq!((r.status, r.body.as_str()), (200, "success"));
+    assert_eq!(inbox_rows(&app).len(), 1);
+}
+
+#[test]
 fn nonces_are_pruned_after_the_window() {
     let app = app();
     let t = now(&app);
