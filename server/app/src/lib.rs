@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod staff;
 pub mod tokens;
 pub mod totp;
+pub mod wecom;
 
 pub use error::{AppError, Result};
 pub use principal::{Meta, Principal, Via};

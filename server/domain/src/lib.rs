@@ -14,3 +14,4 @@ pub mod password;
 pub mod pii;
 pub mod session;
 pub mod staff;
+pub mod wecom_contact;

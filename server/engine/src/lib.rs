@@ -7,7 +7,8 @@ pub mod events;
 pub mod import;
 mod job;
 pub mod rewrap;
+pub mod wecom_inbox;
 mod worker;
 
 pub use job::{enqueue, JobCtx, JobError, JobHandler};
-pub use worker::Engine;
+pub use worker::{Engine, Poller};

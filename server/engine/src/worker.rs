@@ -10,10 +10,18 @@ use siyu_store::{Pool, StoreError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// Work the engine looks for between jobs, in its own tables (WeCom's callback inbox): cheaper than a job row per
+/// item, and still done by whichever replica polls first. `poll` returns how many items it handled.
+pub trait Poller: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn poll(&self, pool: &Pool, env: &Env) -> Result<usize, JobError>;
+}
+
 pub struct Engine {
     pool: Pool,
     env: Env,
     handlers: Vec<Arc<dyn JobHandler>>,
+    pollers: Vec<Arc<dyn Poller>>,
     /// This worker's identity in leases: unique per process.
     owner: String,
     lease: Duration,
@@ -39,9 +47,28 @@ impl Engine {
             pool,
             env,
             handlers,
+            pollers: vec![],
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             lease: Duration::seconds(60),
         }
+    }
+
+    /// Adds pollers, run whenever no job is waiting.
+    pub fn with_pollers(mut self, pollers: Vec<Arc<dyn Poller>>) -> Self {
+        self.pollers.extend(pollers);
+        self
+    }
+
+    /// Runs every poller once; how many items they handled. A poller's failure is logged and tried next time.
+    pub fn poll_once(&self) -> usize {
+        let mut done = 0;
+        for p in &self.pollers {
+            match p.poll(&self.pool, &self.env) {
+                Ok(n) => done += n,
+                Err(e) => tracing::warn!(poller = p.name(), error = %e, "poller failed; trying again later"),
+            }
+        }
+        done
     }
 
     /// A shorter lease, for tests of take-over.
@@ -129,7 +156,11 @@ impl Engine {
                 while !stop.load(Ordering::Relaxed) {
                     match self.run_next() {
                         Ok(Some(_)) => {}
-                        Ok(None) => std::thread::sleep(idle),
+                        Ok(None) => {
+                            if self.poll_once() == 0 {
+                                std::thread::sleep(idle);
+                            }
+                        }
                         Err(e) => {
                             tracing::error!(error = %e, "engine could not claim a job");
                             std::thread::sleep(idle);

@@ -222,8 +222,10 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     };
     // A wrong KEK stops here, before anything is served or written.
     let env = env_of(s, &mut *conn(&pool)?, |w| tracing::warn!("{w}"))?;
-    let engine =
-        Arc::new(siyu_engine::Engine::new(pool.clone(), env.clone(), vec![Arc::new(siyu_engine::rewrap::Rewrap)]));
+    let engine = Arc::new(
+        siyu_engine::Engine::new(pool.clone(), env.clone(), vec![Arc::new(siyu_engine::rewrap::Rewrap)])
+            .with_pollers(vec![Arc::new(siyu_engine::wecom_inbox::WecomInbox::default())]),
+    );
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let worker = engine.spawn(stop.clone(), Duration::from_secs(2));
     let state = actix_web::web::Data::new(siyu_web::AppState {

@@ -30,6 +30,7 @@ pub mod time;
 pub mod tokens;
 pub mod tx;
 pub mod vault_keys;
+pub mod wecom;
 
 pub use conn::{Backend, DbConn, Pool, PooledConn};
 pub use error::{Result, StoreError};

@@ -180,6 +180,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_holdings,
     customer_days,
     customer_events,
+    wecom_inbox,
+    wecom_nonces,
+    wecom_contacts,
+    wecom_tokens,
+    wecom_locks,
 );
 
 diesel::table! {
@@ -390,3 +395,64 @@ diesel::table! {
 
 diesel::joinable!(customer_days -> customers (customer_id));
 diesel::joinable!(customer_events -> customers (customer_id));
+
+diesel::table! {
+    wecom_inbox (id) {
+        id -> Text,
+        corp -> Text,
+        dedupe_key -> Text,
+        event_type -> Text,
+        change_type -> Nullable<Text>,
+        create_time -> BigInt,
+        event -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        received_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    wecom_nonces (corp, nonce) {
+        corp -> Text,
+        nonce -> Text,
+        signature -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_contacts (corp, external_userid, follow_userid) {
+        corp -> Text,
+        external_userid -> Text,
+        follow_userid -> Text,
+        status -> Text,
+        state -> Nullable<Text>,
+        added_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        delete_reason -> Nullable<Text>,
+        transfer_failure -> Nullable<Text>,
+        last_event -> Text,
+        last_event_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_tokens (corp) {
+        corp -> Text,
+        access_token -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_locks (name) {
+        name -> Text,
+        owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}

@@ -3,7 +3,7 @@
 
 use crate::conn::DbConn;
 use crate::error::Result;
-use crate::schema::{accounts, customer_days, customers, holdings};
+use crate::schema::{accounts, customer_days, customers, holdings, wecom_tokens};
 use diesel::prelude::*;
 
 /// A sealed column: where it is, and the vault field class (data key) that seals it. The row id is part of the
@@ -77,4 +77,5 @@ sealed_columns! {
     CUSTOMER_AUM: customers.aum keyed by id as "customer.aum",
     HOLDING_AMOUNT: holdings.amount keyed by id as "holding.amount",
     CUSTOMER_DAY_AUM: customer_days.aum keyed by id as "customer.aum",
+    WECOM_ACCESS_TOKEN: wecom_tokens.access_token keyed by corp as "wecom.access_token",
 }

@@ -10,6 +10,8 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    wecom_rejections: IntCounterVec,
+    wecom_accepted: IntCounterVec,
 }
 
 impl Metrics {
@@ -30,21 +32,43 @@ impl Metrics {
             IntGauge::new("siyu_db_pool_connections", "Open database connections").expect("valid metric");
         let pool_idle = IntGauge::new("siyu_db_pool_idle", "Idle database connections").expect("valid metric");
         let pool_max = IntGauge::new("siyu_db_pool_max", "Maximum database connections").expect("valid metric");
+        // Labels are the configured corp name (or `-` for a name that is not configured, so a URL cannot create
+        // series) and a fixed reason.
+        let wecom_rejections = IntCounterVec::new(
+            Opts::new("siyu_wecom_callback_rejections_total", "WeCom callbacks refused, by corp and reason"),
+            &["corp", "reason"],
+        )
+        .expect("valid metric");
+        let wecom_accepted = IntCounterVec::new(
+            Opts::new("siyu_wecom_callbacks_total", "WeCom callbacks accepted: stored, or a retry of a stored one"),
+            &["corp", "outcome"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_idle.clone()),
             Box::new(pool_max.clone()),
+            Box::new(wecom_rejections.clone()),
+            Box::new(wecom_accepted.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
-        Self { registry, requests, latency, pool_connections, pool_idle, pool_max }
+        Self { registry, requests, latency, pool_connections, pool_idle, pool_max, wecom_rejections, wecom_accepted }
     }
 
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
         self.requests.with_label_values(&[route, method, &status.to_string()]).inc();
         self.latency.with_label_values(&[route, method]).observe(seconds);
+    }
+
+    pub fn wecom_rejected(&self, corp: &str, reason: &str) {
+        self.wecom_rejections.with_label_values(&[corp, reason]).inc();
+    }
+
+    pub fn wecom_accepted(&self, corp: &str, outcome: &str) {
+        self.wecom_accepted.with_label_values(&[corp, outcome]).inc();
     }
 
     pub fn set_pool(&self, connections: u32, idle: u32, max: u32) {

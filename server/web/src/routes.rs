@@ -2,7 +2,7 @@
 //! authorization middleware and the OpenAPI document are all generated from this one list, so a route cannot
 //! exist without a rule.
 
-use crate::handlers::{audit, auth, customers, events, exports, health, holdings, org, security, staff, tokens};
+use crate::handlers::{audit, auth, customers, events, exports, health, holdings, org, security, staff, tokens, wecom};
 use actix_web::http::Method;
 use actix_web::web;
 use siyu_domain::access::Permission as P;
@@ -195,6 +195,12 @@ pub fn table() -> Vec<Route> {
             resp = audit::AuditView),
         route!(GET "/api/v1/security/password-policy", Perm(P::SecurityPolicyRead), security::password_policy,
             "security", "The active password policy", resp = security::PolicyView),
+        route!(GET "/wecom/callback/{name}", Public, wecom::verify, "wecom",
+            "WeCom's URL check: answers the decrypted echostr (signature checked, no timestamp window)",
+            query = wecom::CallbackQuery),
+        route!(POST "/wecom/callback/{name}", Public, wecom::receive, "wecom",
+            "An encrypted WeCom event (XML or JSON envelope, at most 64 KiB): stored, then answered `success`",
+            query = wecom::CallbackQuery),
         route!(GET "/api/v1/system/status", Perm(P::SystemStatus), health::status, "system",
             "Version, database and migrations", resp = health::StatusView),
     ]

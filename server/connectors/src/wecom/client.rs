@@ -23,6 +23,16 @@ pub trait TokenCache: Send + Sync {
     /// Drops `token` if it is still the cached one: another thread (or replica) may already have replaced it, and
     /// that fresh token must not be thrown away.
     fn invalidate(&self, token: &str);
+    /// The cached token, or a fresh one from `fetch` (gettoken), cached. A cache shared by replicas overrides this
+    /// so that only one caller at a time fetches and the others wait for its token.
+    fn get_or_fetch(&self, fetch: &dyn Fn() -> Result<TokenResponse>) -> Result<String> {
+        if let Some(t) = self.get() {
+            return Ok(t);
+        }
+        let t = fetch()?;
+        self.put(&t.access_token, Duration::from_secs(t.expires_in));
+        Ok(t.access_token)
+    }
 }
 
 /// Refreshes this long before WeCom's stated expiry, so a token is never used in its last seconds.
@@ -66,6 +76,9 @@ pub enum ClientError {
     Http { status: u16, snippet: String },
     #[error("unexpected answer from WeCom: {0}")]
     Decode(String),
+    /// The token cache failed (a shared cache's database, a lock never released).
+    #[error("token cache: {0}")]
+    Cache(String),
 }
 
 impl ClientError {
@@ -145,12 +158,7 @@ impl WecomClient {
 
     /// The cached token, or a fresh one.
     pub fn access_token(&self) -> Result<String> {
-        if let Some(t) = self.tokens.get() {
-            return Ok(t);
-        }
-        let t = self.fetch_token()?;
-        self.tokens.put(&t.access_token, Duration::from_secs(t.expires_in));
-        Ok(t.access_token)
+        self.tokens.get_or_fetch(&|| self.fetch_token())
     }
 
     /// `GET {base}{path}?access_token=…&query…`.

@@ -9,7 +9,7 @@ mod events;
 pub mod transport;
 pub mod xml;
 
-pub use client::{ClientError, MemoryTokenCache, TokenCache, WecomClient, DEFAULT_API_BASE};
+pub use client::{ClientError, MemoryTokenCache, TokenCache, TokenResponse, WecomClient, DEFAULT_API_BASE};
 pub use crypto::{CryptoError, MsgCrypt};
 pub use errcode::WecomError;
 pub use transport::{HttpSettings, Refused, Transport, UreqTransport};

@@ -11,6 +11,7 @@ pub mod org;
 pub mod security;
 pub mod staff;
 pub mod tokens;
+pub mod wecom;
 
 use crate::error::ApiError;
 use actix_web::http::StatusCode;

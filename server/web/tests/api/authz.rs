@@ -45,6 +45,7 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
             "{session_id}" => "0000000000000000".into(),
             "{seq}" => "1".into(),
             "{role}" => "rm".into(),
+            "{name}" => "main".into(),
             s if s.starts_with('{') => {
                 panic!("{path}: the matrix does not know the parameter {s}; add a rule")
             }
@@ -188,7 +189,8 @@ fn every_protected_route_needs_a_principal() {
             .replace("{seq}", "1")
             .replace("{role}", "rm")
             .replace("{customer_id}", "x")
-            .replace("{export_id}", "x");
+            .replace("{export_id}", "x")
+            .replace("{name}", "x");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {
             assert_ne!(resp.status, 401, "{} {}", r.method, r.path);

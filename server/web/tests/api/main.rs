@@ -15,3 +15,4 @@ mod sessions;
 mod surface;
 mod tokens;
 mod vault;
+mod wecom;
