@@ -28,6 +28,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
 dpkg -s libpq-dev >/dev/null 2>&1 || apt_need+=(libpq-dev)
 command -v npm >/dev/null || apt_need+=(nodejs npm)
 command -v curl >/dev/null || apt_need+=(curl)
+# The mail tests deliver to a real SMTP server on loopback: aiosmtpd, from Debian.
+[[ -f /usr/lib/python3/dist-packages/aiosmtpd/__init__.py ]] || apt_need+=(python3-aiosmtpd)
 if ((RUST_ONLY == 0)); then
     [[ -x /usr/bin/chromium ]] || apt_need+=(chromium)
     for t in umoci skopeo runc; do command -v "$t" >/dev/null || apt_need+=("$t"); done

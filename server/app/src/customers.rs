@@ -278,14 +278,32 @@ pub fn unmask(
     let limit = env.settings.vault.unmask_daily_limit as i64;
     let used = audit::count_since(conn, "pii.unmask", &p.staff_id, now - Duration::hours(24))?;
     if used >= limit {
-        write_tx(conn, |c| {
+        write_tx(conn, |c| -> Result<()> {
             audit::append(
                 c,
                 &p.audit(meta),
                 &AuditEvent::failure("security.unmask_quota", "account", &p.staff_id, "quota_exceeded")
                     .with_detail(serde_json::json!({"limit": limit, "alert": "security_admin"})),
                 now,
-            )
+            )?;
+            // The alert names the member of staff and the limit, never a customer (the mail passes the egress
+            // guard before it leaves, too).
+            crate::mail::queue_security_alert(
+                c,
+                env,
+                &format!("[siyu] 查看明文超出每日上限 Unmask limit exceeded: {}", p.username),
+                &format!(
+                    "{name}（{user}）在 24 小时内的查看明文次数已达上限 {limit} 次，第 {n} 次请求已被拒绝。\n\
+                     {name} ({user}) reached the limit of {limit} unmasks in 24 hours; request {n} was refused.\n\
+                     时间 Time: {time}\n请在 siyu 审计日志中核查 security.unmask_quota 记录。\n\
+                     Review the security.unmask_quota record in siyu's audit log.",
+                    name = p.name,
+                    user = p.username,
+                    n = used + 1,
+                    time = now.format("%Y-%m-%d %H:%M:%S UTC"),
+                ),
+            )?;
+            Ok(())
         })?;
         tracing::warn!(staff = %p.staff_id, limit, "unmask quota exceeded: security alert");
         return Err(AppError::Throttled);

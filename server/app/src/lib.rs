@@ -13,6 +13,7 @@ pub mod exports;
 pub mod holdings;
 pub mod imports;
 pub mod keys;
+pub mod mail;
 pub mod org;
 pub mod principal;
 pub mod secrets;

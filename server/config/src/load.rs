@@ -155,6 +155,12 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
     if s.vault.unmask_daily_limit == 0 {
         return Err(ConfigError::new("vault.unmask_daily_limit", "must be at least 1"));
     }
+    if !["starttls", "tls", "none"].contains(&s.smtp.tls.as_str()) {
+        return Err(ConfigError::new("smtp.tls", "must be starttls, tls or none"));
+    }
+    if s.smtp.host.is_some() && s.smtp.from.is_none() {
+        return Err(ConfigError::new("smtp.from", "is needed when smtp.host is set"));
+    }
     for (i, corp) in s.wecom.corps.iter().enumerate() {
         if corp.name.is_empty() || !corp.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(ConfigError::new(format!("wecom.corps[{i}].name"), "must be a non-empty [A-Za-z0-9_-] name"));

@@ -248,11 +248,24 @@ pub struct Smtp {
     pub password: Option<String>,
     pub password_file: Option<PathBuf>,
     pub from: Option<String>,
+    /// `starttls` (required), `tls` (from the first byte) or `none` (a relay on the same host only).
+    pub tls: String,
+    /// Where security alerts go (an unmask quota exceeded, …): the security administrators' mailbox.
+    pub security_alert_to: Vec<String>,
 }
 
 impl Default for Smtp {
     fn default() -> Self {
-        Self { host: None, port: 587, username: None, password: None, password_file: None, from: None }
+        Self {
+            host: None,
+            port: 587,
+            username: None,
+            password: None,
+            password_file: None,
+            from: None,
+            tls: "starttls".into(),
+            security_alert_to: vec![],
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod events;
 pub mod import;
 mod job;
+pub mod mail_outbox;
 pub mod rewrap;
 pub mod wecom_inbox;
 mod worker;

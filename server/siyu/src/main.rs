@@ -222,9 +222,15 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     };
     // A wrong KEK stops here, before anything is served or written.
     let env = env_of(s, &mut *conn(&pool)?, |w| tracing::warn!("{w}"))?;
+    let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> =
+        vec![Arc::new(siyu_engine::wecom_inbox::WecomInbox::default())];
+    // Mail is off until `smtp.host` is set; queued mail then waits in the outbox.
+    if let Some(relay) = siyu_app::mail::relay(&env).map_err(|e| Failure(format!("smtp: {e}")))? {
+        pollers.push(Arc::new(siyu_engine::mail_outbox::MailOutbox::new(Box::new(relay))));
+    }
     let engine = Arc::new(
         siyu_engine::Engine::new(pool.clone(), env.clone(), vec![Arc::new(siyu_engine::rewrap::Rewrap)])
-            .with_pollers(vec![Arc::new(siyu_engine::wecom_inbox::WecomInbox::default())]),
+            .with_pollers(pollers),
     );
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let worker = engine.spawn(stop.clone(), Duration::from_secs(2));

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod login;
 pub mod migrate;
 pub mod org;
+pub mod outbox;
 pub mod page;
 pub mod schema;
 pub mod sealed;

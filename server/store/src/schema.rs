@@ -185,7 +185,24 @@ diesel::allow_tables_to_appear_in_same_query!(
     wecom_contacts,
     wecom_tokens,
     wecom_locks,
+    mail_outbox,
 );
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        kind -> Text,
+        to_addr -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     exports (id) {

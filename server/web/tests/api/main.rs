@@ -10,6 +10,7 @@ mod exports;
 mod holdings;
 mod input;
 mod leaks;
+mod mail;
 mod org_staff;
 mod sessions;
 mod surface;
