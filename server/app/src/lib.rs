@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
+pub mod consent;
 pub mod customers;
 pub mod egress;
 pub mod error;

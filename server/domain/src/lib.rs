@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod consent;
 pub mod customer;
 pub mod egress;
 pub mod events;

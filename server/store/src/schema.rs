@@ -186,7 +186,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     wecom_tokens,
     wecom_locks,
     mail_outbox,
+    customer_consents,
 );
+
+diesel::table! {
+    customer_consents (customer_id, channel) {
+        customer_id -> Text,
+        channel -> Text,
+        opted_out -> Bool,
+        source -> Text,
+        reason -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     mail_outbox (id) {

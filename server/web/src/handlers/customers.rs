@@ -143,3 +143,71 @@ pub async fn unmask(
         .insert_header((header::PRAGMA, "no-cache"))
         .json(UnmaskResponse { values: values.into_iter().collect() }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentView {
+    pub channel: String,
+    pub marketing_allowed: bool,
+    pub source: Option<String>,
+    pub reason: Option<String>,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsentList {
+    pub items: Vec<ConsentView>,
+}
+
+impl From<Vec<siyu_app::consent::ChannelConsent>> for ConsentList {
+    fn from(v: Vec<siyu_app::consent::ChannelConsent>) -> Self {
+        ConsentList {
+            items: v
+                .into_iter()
+                .map(|c| ConsentView {
+                    channel: c.channel.into(),
+                    marketing_allowed: c.marketing_allowed,
+                    source: c.source,
+                    reason: c.reason,
+                    updated_by: c.updated_by,
+                    updated_at: c.updated_at,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// Among `wecom`, `sms`, `phone`, `email`, `post`.
+    pub channels: Vec<String>,
+    /// true: no more marketing there; false: the customer withdrew an earlier refusal.
+    pub opted_out: bool,
+    /// `customer`, `crm` or `unsubscribe`.
+    pub source: String,
+    pub reason: String,
+}
+
+pub async fn consent(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let v = ctx.with_principal(move |c, _, _, p| siyu_app::consent::get(c, p, &id)).await?;
+    Ok(HttpResponse::Ok().json(ConsentList::from(v)))
+}
+
+pub async fn set_consent(
+    ctx: Ctx,
+    path: web::Path<String>,
+    body: web::Json<ConsentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let b = body.into_inner();
+    let change = siyu_app::consent::ConsentChange {
+        channels: b.channels,
+        opted_out: b.opted_out,
+        source: b.source,
+        reason: b.reason,
+    };
+    let v = ctx.with_principal(move |c, env, meta, p| siyu_app::consent::set(c, env, meta, p, &id, &change)).await?;
+    Ok(HttpResponse::Ok().json(ConsentList::from(v)))
+}

@@ -85,6 +85,9 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         }
         ("POST", "/api/v1/customers/search") => json!({"mobile": "13800138000"}),
         ("POST", "/api/v1/exports") => json!({"kind": "customers", "reason": "matrix check"}),
+        ("PUT", "/api/v1/customers/{customer_id}/consent") => {
+            json!({"channels": ["sms"], "opted_out": true, "source": "customer", "reason": "matrix"})
+        }
         ("POST", "/api/v1/exports/{export_id}/approve") | ("POST", "/api/v1/exports/{export_id}/reject") => {
             json!({"note": "matrix"})
         }

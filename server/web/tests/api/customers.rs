@@ -199,3 +199,53 @@ fn the_egress_guard_refuses_identifiers_and_customer_names() {
         assert!(metrics.contains(line), "{line} in /metrics:\n{metrics}");
     }
 }
+
+#[test]
+fn an_rm_records_a_marketing_refusal_per_channel_within_scope() {
+    let app = TestApp::start();
+    let org = app.org();
+    let (a, b) = seed(&app, &org);
+    let rm = app.user("rm.consent", &org.outlet_a1, &[Role::Rm]);
+    let mut c = app.bearer(&rm);
+    let path = format!("/api/v1/customers/{a}/consent");
+    let r = c.get(&path);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.json()["items"].as_array().unwrap().iter().all(|x| x["marketing_allowed"] == true));
+    let r = c.send(
+        "PUT",
+        &path,
+        Some(json!({"channels": ["sms", "phone"], "opted_out": true, "source": "customer", "reason": "客户来电要求不再推送营销短信"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    let allowed = |ch: &str| items.iter().find(|x| x["channel"] == ch).unwrap()["marketing_allowed"].as_bool();
+    assert_eq!((allowed("sms"), allowed("phone"), allowed("wecom")), (Some(false), Some(false), Some(true)));
+    assert_eq!(app.audit_count("customer.consent"), 1);
+    assert!(
+        !siyu_app::consent::marketing_allowed(&mut app.conn(), &a, siyu_domain::consent::ConsentChannel::Sms).unwrap()
+    );
+    // Withdrawn later: allowed again, and the change is audited too.
+    let r = c.send(
+        "PUT",
+        &path,
+        Some(json!({"channels": ["sms"], "opted_out": false, "source": "customer", "reason": "客户重新同意接收"})),
+    );
+    assert_eq!(
+        r.json()["items"].as_array().unwrap().iter().find(|x| x["channel"] == "sms").unwrap()["marketing_allowed"],
+        true
+    );
+    assert_eq!(app.audit_count("customer.consent"), 2);
+    let bad = c.send(
+        "PUT",
+        &path,
+        Some(json!({"channels": ["fax"], "opted_out": true, "source": "customer", "reason": "x"})),
+    );
+    assert_eq!(bad.status, 400);
+    // Another outlet's customer is not found.
+    let r = c.send(
+        "PUT",
+        &format!("/api/v1/customers/{b}/consent"),
+        Some(json!({"channels": ["sms"], "opted_out": true, "source": "customer", "reason": "not mine"})),
+    );
+    assert_eq!(r.status, 404);
+}
