@@ -453,6 +453,8 @@ try {
     await op.waitForSelector(`${tid('maturity-calendar')} canvas`)
     await op.waitForSelector(tid('customer-events'))
     await snap(op, 'customer-360')
+    await op.locator(tid('maturity-calendar')).scrollIntoViewIfNeeded()
+    await snap(op, 'customer-360-calendar')
     await op.keyboard.press('Escape')
     await op.waitForSelector(tid('customer-drawer'), { state: 'hidden' })
   })
