@@ -7,9 +7,13 @@
 // The bootstrap admin changes the password and enrols TOTP, builds two branches with a staff member each,
 // makes one a branch manager and creates an auditor. The branch manager must be refused the other branch's
 // person (404), the auditor reads and verifies the audit log, and the language switches to English and back.
+// A head-office operator loads a customer with holdings through the API and sees the holdings table (the
+// unsuitable one flagged) on the profile, requests an export in clear, a security admin approves it, and the
+// operator downloads it once (through the re-authentication dialog if the login is older than the server allows).
 // A failing step leaves a screenshot under target/e2e/ of the repository.
 
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -185,6 +189,8 @@ async function createUnit(page, code, name) {
 async function addStaffHere(page, { employeeNo, name, username }) {
   await page.click(tid('org-add-staff'))
   await page.waitForSelector(`${tid('staff-create-dialog')} ${tid('staff-employee-no')}`)
+  // The dialog focuses its first field once opened: wait for that, or a slow machine moves the focus mid-typing.
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'staff-employee-no')
   await page.fill(tid('staff-employee-no'), employeeNo)
   await page.fill(tid('staff-name'), name)
   if (username) await page.fill(tid('staff-username'), username)
@@ -225,6 +231,32 @@ async function gotoOrgRoot(page) {
   await page.click(tid('nav-org'))
   await page.waitForSelector(tid('org-selected-name'))
   // The root of the admin's scope is selected when the screen opens.
+}
+
+/** Calls the API from the page, in the user's session (cookie) with the CSRF token /me gives. */
+async function api(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const me = await (await fetch('/api/v1/me', { credentials: 'same-origin' })).json()
+      const res = await fetch(`/api/v1${path}`, {
+        method,
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': me.csrf_token ?? '' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+      const text = await res.text()
+      return { status: res.status, body: text ? JSON.parse(text) : null }
+    },
+    { method, path, body },
+  )
+}
+
+/** A date `months` from today, `YYYY-MM-15`. */
+function monthsAhead(months) {
+  const d = new Date()
+  d.setDate(15)
+  d.setMonth(d.getMonth() + months)
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-15`
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -375,6 +407,113 @@ try {
     await snap(aud, 'audit-en')
     await aud.click(tid('lang-zh'))
     await aud.waitForFunction(() => document.querySelector('[data-testid="nav-audit"]')?.textContent?.includes('审计日志'))
+  })
+
+  await step('admin creates a head-office operator and a security admin', admin, async () => {
+    await gotoOrgRoot(admin)
+    people.op = { username: `e2e.op.${RUN}`.toLowerCase() }
+    Object.assign(people.op, await addStaffHere(admin, { employeeNo: `D${RUN}`, name: `赵运营${RUN}`, username: people.op.username }))
+    await grantRole(admin, 'head_office_operator')
+    await gotoOrgRoot(admin)
+    people.sec = { username: `e2e.sec.${RUN}`.toLowerCase() }
+    Object.assign(people.sec, await addStaffHere(admin, { employeeNo: `E${RUN}`, name: `钱安全${RUN}`, username: people.sec.username }))
+    await grantRole(admin, 'security_admin')
+    await closeDrawer(admin)
+  })
+
+  const op = await openBrowser()
+  const customerNo = `E2E${RUN}01`
+  await step('the operator logs in, enrols TOTP and loads a customer with holdings through the API', op, async () => {
+    Object.assign(people.op, await logIn(op, people.op.username, people.op.initialPassword, { newPassword: strong('op') }))
+    expect(await op.isVisible(tid('nav-exports')), 'the operator sees exports')
+    expect(!(await op.isVisible(tid('nav-approvals'))), 'the operator does not see approvals')
+    const c = await api(op, 'POST', '/customers/batch', {
+      items: [{ customer_no: customerNo, name: `陈客户${RUN}`, gender: 'female', risk_level: 'C2', outlet_code: `E2E-A-${RUN}` }],
+    })
+    expect(c.status === 200 && c.body.results[0].status === 'created', `customer: ${JSON.stringify(c)}`)
+    const h = await api(op, 'POST', '/holdings/batch', {
+      items: [
+        { customer_no: customerNo, product_code: `WM${RUN}`, product_name: '稳健理财E2E', product_type: 'wealth_management', product_risk: 'R2', amount_fen: 12000000, maturity_date: monthsAhead(2) },
+        { customer_no: customerNo, product_code: `FD${RUN}`, product_name: '成长基金E2E', product_type: 'fund', product_risk: 'R5', amount_fen: 3000000, next_open_date: monthsAhead(1), nav: '1.0520', nav_date: new Date().toISOString().slice(0, 10) },
+      ],
+    })
+    expect(h.status === 200 && h.body.results.every((r) => r.status === 'created'), `holdings: ${JSON.stringify(h)}`)
+  })
+
+  await step('the customer profile shows the holdings table, the unsuitable one flagged, and the maturity calendar', op, async () => {
+    await op.click(tid('nav-customers'))
+    await op.fill(tid('customer-search-value'), customerNo)
+    await op.click(tid('customer-search-submit'))
+    await op.click(`${tid('customers-table')} .el-table__row >> nth=0`)
+    await op.waitForSelector(`${tid('holdings-table')} ${tid(`holding-WM${RUN}`)}`)
+    await op.waitForSelector(tid(`holding-unsuitable-FD${RUN}`))
+    expect(!(await op.isVisible(tid(`holding-unsuitable-WM${RUN}`))), 'an R2 product suits a C2 customer')
+    const table = await op.textContent(tid('holdings-table'))
+    expect(!table.includes('120000') && !table.includes('120,000'), 'no amount, only bands')
+    await op.waitForSelector(`${tid('maturity-calendar')} canvas`)
+    await op.waitForSelector(tid('customer-events'))
+    await snap(op, 'customer-360')
+    await op.locator(tid('maturity-calendar')).scrollIntoViewIfNeeded()
+    await snap(op, 'customer-360-calendar')
+    await op.keyboard.press('Escape')
+    await op.waitForSelector(tid('customer-drawer'), { state: 'hidden' })
+  })
+
+  await step('the operator requests an export in clear, which waits for approval', op, async () => {
+    await op.click(tid('nav-exports'))
+    await op.click(tid('export-new'))
+    await op.waitForSelector(tid('export-request-dialog'))
+    await op.click(`${tid('export-masked-no')}`)
+    await op.waitForSelector(tid('export-needs-approval'))
+    await op.fill(tid('export-reason'), `季度监管报送核对客户名单 ${RUN}`)
+    await snap(op, 'export-request')
+    await op.click(tid('export-submit'))
+    await op.waitForSelector(tid('export-request-dialog'), { state: 'hidden' })
+    const mine = await api(op, 'GET', '/exports')
+    const req = mine.body.items.find((e) => !e.masked && e.reason.includes(RUN))
+    expect(req && req.status === 'pending_approval', `the request: ${JSON.stringify(req)}`)
+    people.exportId = req.id
+    await op.waitForSelector(tid(`export-status-${req.id}`))
+    expect(!(await op.isVisible(tid(`export-download-${req.id}`))), 'nothing to download before approval')
+  })
+
+  const sec = await openBrowser()
+  await step('the security admin logs in, enrols TOTP and approves the export', sec, async () => {
+    await logIn(sec, people.sec.username, people.sec.initialPassword, { newPassword: strong('sec') })
+    await sec.click(tid('nav-approvals'))
+    await sec.waitForSelector(tid(`approval-reason-${people.exportId}`))
+    const requester = (await sec.textContent(tid(`approval-requester-${people.exportId}`))).trim()
+    expect(requester.includes(`赵运营${RUN}`), `the requester is named: ${requester}`)
+    await snap(sec, 'approvals')
+    await sec.click(tid(`approval-approve-${people.exportId}`))
+    await sec.fill(tid('approval-note'), '已核对范围与原因，同意')
+    await sec.click(tid('approval-confirm'))
+    await sec.waitForSelector(tid(`approval-approve-${people.exportId}`), { state: 'detached' })
+  })
+
+  await step('the operator downloads the approved export once', op, async () => {
+    await op.click(tid('nav-customers'))
+    await op.click(tid('nav-exports'))
+    const button = tid(`export-download-${people.exportId}`)
+    await op.waitForSelector(button)
+    const download = op.waitForEvent('download')
+    await op.click(button)
+    // A login older than the server's re-authentication window brings the dialog first.
+    const first = await Promise.race([
+      download.then(() => 'download'),
+      op.waitForSelector(tid('reauth-dialog'), { state: 'visible' }).then(() => 'reauth'),
+    ])
+    if (first === 'reauth') {
+      await op.fill(tid('reauth-password'), people.op.password)
+      await op.fill(tid('reauth-code'), await totpCode(people.op.uri))
+      await op.click(tid('reauth-submit'))
+    }
+    const file = await download
+    expect(file.suggestedFilename().endsWith('.csv'), `a CSV: ${file.suggestedFilename()}`)
+    const text = await readFile(await file.path(), 'utf8')
+    expect(text.includes(customerNo), 'the customer is in the file')
+    await op.waitForSelector(button, { state: 'detached' })
+    await snap(op, 'exports')
   })
 
   await step('the admin logs out everywhere', admin, async () => {

@@ -28,6 +28,14 @@ const READS: Partial<Record<EndpointName, string[]>> = {
   customerSearch: ['items'],
   customerGet: ['id', 'customer_no', 'name', 'gender', 'birth_date', 'id_number', 'mobile', 'risk_level', 'aum_band', 'node_id'],
   customerUnmask: ['values'],
+  customerHoldings: ['items'],
+  customerEvents: ['items'],
+  exports: ['items'],
+  exportApprovals: ['items'],
+  exportCreate: ['id', 'masked', 'status', 'reason', 'expires_at'],
+  exportGet: ['id', 'masked', 'node_id', 'reason', 'status', 'requested_by', 'requested_at', 'expires_at', 'rows', 'decision_note'],
+  exportApprove: ['id', 'status'],
+  exportReject: ['id', 'status'],
   roles: ['items'],
   tokens: ['items'],
   tokenCreate: ['id', 'token', 'expires_at'],
@@ -106,6 +114,34 @@ describe.skipIf(!doc)(`the client against ${source || 'no OpenAPI document'}`, (
       fields!.filter((f) => !props.has(f)),
       `${e.method} ${e.path} answers ${[...props].join(', ')}`,
     ).toEqual([])
+  })
+})
+
+/** Fields of list items the screens read, by the list endpoint (items of `{"items":[…]}`). */
+const ITEM_READS: Partial<Record<EndpointName, string[]>> = {
+  customerHoldings: [
+    'id', 'product_code', 'product_name', 'product_type', 'product_risk', 'amount_band',
+    'maturity_date', 'next_open_date', 'nav', 'nav_date', 'unsuitable',
+  ],
+  customerEvents: ['id', 'kind', 'event_date', 'reference', 'detail'],
+  exports: ['id', 'masked', 'node_id', 'reason', 'status', 'requested_at', 'expires_at', 'rows', 'decision_note'],
+  exportApprovals: ['id', 'masked', 'node_id', 'reason', 'status', 'requested_by', 'requested_at', 'expires_at', 'rows'],
+}
+
+describe.skipIf(!doc)(`list items against ${source || 'no OpenAPI document'}`, () => {
+  const paths = doc ? docPaths(doc) : new Map()
+  it.each(Object.entries(ITEM_READS))('%s items carry the fields the screens read', (name, fields) => {
+    const e = endpoints[name as EndpointName]
+    const op = paths.get(shape(API_PREFIX + e.path))?.[e.method.toLowerCase()] as Json | undefined
+    const list = resolve(doc!, answerSchema(op!))
+    const items = resolve(doc!, (list?.properties as Json | undefined)?.items)
+    const props = properties(doc!, items?.items)
+    expect(fields!.filter((f) => !props.has(f)), `${e.path} items answer ${[...props].join(', ')}`).toEqual([])
+  })
+
+  it('documents re-authentication, the export download and the permissions the screens use', () => {
+    expect(paths.get(shape(`${API_PREFIX}/auth/reauth`))?.post).toBeTruthy()
+    expect(paths.get(shape(`${API_PREFIX}/exports/{export_id}/download`))?.get).toBeTruthy()
   })
 })
 

@@ -5,9 +5,9 @@ import { decide } from '@/router/decide'
 // The permissions of the built-in roles, as server/domain/src/access.rs grants them.
 const ROLE_PERMS: Record<string, string[]> = {
   system_admin: ['org.read', 'org.write', 'staff.read', 'staff.write', 'role.assign', 'system.status'],
-  security_admin: ['staff.read', 'account.reset', 'session.revoke', 'security.policy.read'],
+  security_admin: ['staff.read', 'account.reset', 'session.revoke', 'security.policy.read', 'export.approve'],
   auditor: ['audit.read', 'audit.verify'],
-  head_office_operator: ['org.read', 'staff.read', 'customer.read', 'customer.write', 'pii.unmask'],
+  head_office_operator: ['org.read', 'staff.read', 'customer.read', 'customer.write', 'pii.unmask', 'data.export'],
   branch_manager: ['org.read', 'staff.read', 'customer.read'],
   rm: ['org.read', 'customer.read'],
 }
@@ -16,14 +16,17 @@ const names = (role: string) => visibleNav(new Set(ROLE_PERMS[role])).map((i) =>
 describe('navigation by permission', () => {
   it('shows each role its own screens', () => {
     expect(names('system_admin')).toEqual(['org', 'staff', 'roles', 'system', 'tokens'])
-    expect(names('security_admin')).toEqual(['staff', 'roles', 'security', 'tokens'])
+    expect(names('security_admin')).toEqual(['staff', 'approvals', 'roles', 'security', 'tokens'])
     expect(names('auditor')).toEqual(['roles', 'audit', 'tokens'])
     expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'roles', 'tokens'])
-    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'roles', 'tokens'])
+    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'exports', 'roles', 'tokens'])
     expect(names('rm')).toEqual(['org', 'customers', 'roles', 'tokens'])
     expect(names('auditor')).not.toContain('staff')
     // Customers only with customer.read: no admin duty sees them.
     for (const r of ['system_admin', 'security_admin', 'auditor']) expect(names(r)).not.toContain('customers')
+    // Exports for data.export, approvals for export.approve: never both for one built-in role.
+    for (const r of Object.keys(ROLE_PERMS)) expect(names(r).filter((n) => n === 'exports' || n === 'approvals').length).toBeLessThan(2)
+    expect(names('rm')).not.toContain('exports')
   })
 
   it('lands each role on its first real screen', () => {
@@ -54,5 +57,7 @@ describe('route decisions', () => {
     expect(decide('full', to('/tokens'), perms)).toBe(true)
     expect(decide('full', to('/customers', { anyOf: ['customer.read'] }), perms)).toBe('/forbidden')
     expect(decide('full', to('/customers', { anyOf: ['customer.read'] }), new Set(ROLE_PERMS.rm))).toBe(true)
+    expect(decide('full', to('/approvals', { anyOf: ['export.approve'] }), new Set(ROLE_PERMS.head_office_operator))).toBe('/forbidden')
+    expect(decide('full', to('/exports', { anyOf: ['data.export'] }), new Set(ROLE_PERMS.head_office_operator))).toBe(true)
   })
 })

@@ -1,7 +1,7 @@
 // Typed functions over the endpoint table: one per route, named after what the screen wants.
 
 import { endpoints as E } from './endpoints'
-import { call, type CallOptions } from './http'
+import { call, fetchFile, type CallOptions } from './http'
 import type * as T from './types'
 
 type Opts = Pick<CallOptions, 'quiet' | 'signal'>
@@ -20,6 +20,8 @@ export const auth = {
   sessions: () => call<Items<T.Session> | T.Session[]>(E.sessions),
   endSession: (session_id: string) => call<void>(E.endSession, { params: { session_id } }),
   me: (o: Opts & { authStep?: boolean } = {}) => call<T.Me>(E.me, o),
+  /** Confirms the password (and code) again for a sensitive action. Quiet: the dialog shows a refusal in place. */
+  reauth: (body: T.ReauthBody) => call<void>(E.reauth, { body, authStep: true, quiet: true }),
 }
 
 export const org = {
@@ -63,6 +65,27 @@ export const customers = {
   /** Fields in clear for a written reason (audited, limited per day). Quiet: the dialog shows refusals in place. */
   unmask: (customer_id: string, body: T.UnmaskBody) =>
     call<T.UnmaskAnswer>(E.customerUnmask, { params: { customer_id }, body, quiet: true }),
+  /** The holdings, amounts as bands, unsuitable ones flagged. */
+  holdings: (customer_id: string, o: Opts = {}) =>
+    call<Items<T.HoldingView>>(E.customerHoldings, { params: { customer_id }, ...o }),
+  /** Derived events, newest first (at most 500). */
+  events: (customer_id: string, from?: string, o: Opts = {}) =>
+    call<Items<T.CustomerEvent>>(E.customerEvents, { params: { customer_id }, query: { from }, ...o }),
+}
+
+export const exports = {
+  create: (body: T.ExportCreate) => call<T.ExportView>(E.exportCreate, { body, quiet: true }),
+  /** The caller's own requests. */
+  list: (o: Opts = {}) => call<Items<T.ExportView>>(E.exports, o),
+  get: (export_id: string) => call<T.ExportView>(E.exportGet, { params: { export_id } }),
+  /** The CSV. Quiet: the caller turns reauth_required into the re-authentication dialog. */
+  download: (export_id: string) => fetchFile(E.exportDownload, { params: { export_id }, quiet: true }),
+  /** Every request, for an approver. */
+  approvals: (o: Opts = {}) => call<Items<T.ExportView>>(E.exportApprovals, o),
+  approve: (export_id: string, note?: string) =>
+    call<T.ExportView>(E.exportApprove, { params: { export_id }, body: { note: note || undefined }, quiet: true }),
+  reject: (export_id: string, note?: string) =>
+    call<T.ExportView>(E.exportReject, { params: { export_id }, body: { note: note || undefined }, quiet: true }),
 }
 
 export const roles = {

@@ -23,6 +23,7 @@ export const endpoints = {
   totpVerify: ep('POST', '/auth/totp/verify'),
   sessions: ep('GET', '/auth/sessions'),
   endSession: ep('DELETE', '/auth/sessions/{session_id}'),
+  reauth: ep('POST', '/auth/reauth'),
   me: ep('GET', '/me'),
 
   orgNodes: ep('GET', '/org/nodes'),
@@ -51,6 +52,16 @@ export const endpoints = {
   customerSearch: ep('POST', '/customers/search'),
   customerGet: ep('GET', '/customers/{customer_id}'),
   customerUnmask: ep('POST', '/customers/{customer_id}/unmask'),
+  customerHoldings: ep('GET', '/customers/{customer_id}/holdings'),
+  customerEvents: ep('GET', '/customers/{customer_id}/events'),
+
+  exportCreate: ep('POST', '/exports'),
+  exports: ep('GET', '/exports'),
+  exportGet: ep('GET', '/exports/{export_id}'),
+  exportDownload: ep('GET', '/exports/{export_id}/download'),
+  exportApprovals: ep('GET', '/export-approvals'),
+  exportApprove: ep('POST', '/exports/{export_id}/approve'),
+  exportReject: ep('POST', '/exports/{export_id}/reject'),
 
   roles: ep('GET', '/roles'),
 

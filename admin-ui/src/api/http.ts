@@ -101,9 +101,8 @@ function dispatch(err: ApiError, opts: CallOptions): void {
   if (!opts.quiet) hooks.notify(err.message, err)
 }
 
-/** Calls `e` and returns its JSON answer (undefined for 204). Throws ApiError on any non-2xx answer. */
-export async function call<T>(e: Endpoint, opts: CallOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
+async function send(e: Endpoint, opts: CallOptions, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept }
   const locale = hooks.locale()
   if (locale) headers['Accept-Language'] = locale
   if (UNSAFE.has(e.method)) {
@@ -129,9 +128,47 @@ export async function call<T>(e: Endpoint, opts: CallOptions = {}): Promise<T> {
     dispatch(err, opts)
     throw err
   }
+  return res
+}
+
+/** Calls `e` and returns its JSON answer (undefined for 204). Throws ApiError on any non-2xx answer. */
+export async function call<T>(e: Endpoint, opts: CallOptions = {}): Promise<T> {
+  const res = await send(e, opts, 'application/json')
   if (res.status === 204) return undefined as T
   const text = await res.text()
   return (text ? JSON.parse(text) : undefined) as T
+}
+
+/** A file the server answered: its bytes, the name it suggests and the checksum it announces. */
+export interface FileAnswer {
+  blob: Blob
+  filename: string | null
+  sha256: string | null
+}
+
+/** The file name of a `Content-Disposition` header (`filename*=UTF-8''…` preferred), or null. */
+export function dispositionName(header: string | null): string | null {
+  if (!header) return null
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim())
+    } catch {
+      // fall through to the plain name
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(header)
+  return plain ? plain[1].trim() : null
+}
+
+/** Calls `e` for a file (a CSV export): errors are handled as for `call`, the answer is kept as bytes. */
+export async function fetchFile(e: Endpoint, opts: CallOptions = {}): Promise<FileAnswer> {
+  const res = await send(e, opts, '*/*')
+  return {
+    blob: await res.blob(),
+    filename: dispositionName(res.headers.get('Content-Disposition')),
+    sha256: res.headers.get('X-Export-SHA256'),
+  }
 }
 
 /** Reads a probe outside the API (`/readyz`), answering whether it said 2xx. */

@@ -37,6 +37,7 @@ export type Permission =
   | 'customer.write'
   | 'pii.unmask'
   | 'data.export'
+  | 'export.approve'
 
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; details?: unknown }
@@ -298,4 +299,71 @@ export interface UnmaskBody {
 
 export interface UnmaskAnswer {
   values: Partial<Record<UnmaskField, string | null>>
+}
+
+/** `POST /auth/reauth`: the password again, and the second factor's code when the account has one. */
+export interface ReauthBody {
+  password: string
+  code?: string
+}
+
+/** Product types of a holding, as the server names them. */
+export type ProductType = 'deposit' | 'wealth_management' | 'fund' | 'insurance' | 'precious_metal' | 'other'
+export const PRODUCT_TYPES: ProductType[] = ['deposit', 'wealth_management', 'fund', 'insurance', 'precious_metal', 'other']
+
+/** A holding as `GET /customers/{id}/holdings` answers it: the amount only as a band. */
+export interface HoldingView {
+  id: string
+  product_code: string
+  product_name: string
+  product_type: string
+  /** R1…R5, null when the bank did not send it. */
+  product_risk?: string | null
+  amount_band: string
+  start_date?: string | null
+  maturity_date?: string | null
+  next_open_date?: string | null
+  nav?: string | number | null
+  nav_date?: string | null
+  purchase_nav?: string | number | null
+  /** The product's risk exceeds the customer's risk level. */
+  unsuitable: boolean
+}
+
+/** An event derived from a day's data (`GET /customers/{id}/events`), newest first. */
+export interface CustomerEvent {
+  id: string
+  kind: string
+  event_date: string
+  reference?: string | null
+  detail?: unknown
+  derived_on?: string | null
+}
+
+export type ExportStatus = 'ready' | 'pending_approval' | 'approved' | 'rejected' | 'downloaded' | 'expired'
+export const EXPORT_STATUSES: ExportStatus[] = ['ready', 'pending_approval', 'approved', 'rejected', 'downloaded', 'expired']
+
+export interface ExportView {
+  id: string
+  kind: string
+  masked: boolean
+  node_id: string
+  reason: string
+  status: ExportStatus | string
+  requested_by: string
+  requested_at: string
+  decided_by?: string | null
+  decided_at?: string | null
+  decision_note?: string | null
+  expires_at: string
+  downloads: number
+  sha256?: string | null
+  rows?: number | null
+}
+
+export interface ExportCreate {
+  kind: 'customers'
+  masked: boolean
+  node_id?: string
+  reason: string
 }

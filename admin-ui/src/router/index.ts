@@ -37,6 +37,18 @@ const routes: RouteRecordRaw[] = [
         component: () => import('@/views/customers/CustomersView.vue'),
         meta: { anyOf: perm('customers') },
       },
+      {
+        path: 'exports',
+        name: 'exports',
+        component: () => import('@/views/exports/ExportsView.vue'),
+        meta: { anyOf: perm('exports') },
+      },
+      {
+        path: 'approvals',
+        name: 'approvals',
+        component: () => import('@/views/exports/ApprovalsView.vue'),
+        meta: { anyOf: perm('approvals') },
+      },
       { path: 'roles', name: 'roles', component: () => import('@/views/roles/RolesView.vue') },
       { path: 'audit', name: 'audit', component: () => import('@/views/audit/AuditView.vue'), meta: { anyOf: perm('audit') } },
       {
