@@ -37,6 +37,7 @@ export type Permission =
   | 'customer.write'
   | 'pii.unmask'
   | 'data.export'
+  | 'customer.assign'
 
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; details?: unknown }

@@ -303,6 +303,7 @@ const enUS: Messages = {
       'customer.write': 'Write customers (system integration)',
       'pii.unmask': 'See personal data unmasked',
       'data.export': 'Export data',
+      'customer.assign': 'Assign customers to RMs',
     },
   },
   tokens: {

@@ -301,6 +301,7 @@ const zhCN = {
       'customer.write': '写入客户（系统对接）',
       'pii.unmask': '查看敏感信息明文',
       'data.export': '导出数据',
+      'customer.assign': '分配管户客户',
     },
   },
   tokens: {

@@ -63,6 +63,7 @@ enum_with_codes!(
         PiiUnmask => "pii.unmask",
         DataExport => "data.export",
         ExportApprove => "export.approve",
+        CustomerAssign => "customer.assign",
     }
 );
 
@@ -89,8 +90,10 @@ impl Role {
             Role::SystemAdmin => &[OrgRead, OrgWrite, StaffRead, StaffWrite, RoleAssign, SystemStatus],
             Role::SecurityAdmin => &[StaffRead, AccountReset, SessionRevoke, SecurityPolicyRead, ExportApprove],
             Role::Auditor => &[AuditRead, AuditVerify],
-            Role::HeadOfficeOperator => &[OrgRead, StaffRead, CustomerRead, CustomerWrite, PiiUnmask, DataExport],
-            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead],
+            Role::HeadOfficeOperator => {
+                &[OrgRead, StaffRead, CustomerRead, CustomerWrite, CustomerAssign, PiiUnmask, DataExport]
+            }
+            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead, CustomerAssign],
             Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead],
         }
     }

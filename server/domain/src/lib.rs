@@ -1,12 +1,14 @@
 //! siyu domain: the bank's rules as pure types and functions. No IO, no diesel, no actix.
 
 pub mod access;
+pub mod assignment;
 pub mod audit;
 pub mod customer;
 pub mod egress;
 pub mod events;
 pub mod export;
 pub mod holding;
+pub mod identity;
 pub mod ids;
 pub mod layout;
 pub mod org;

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod assignments;
 mod audit;
 mod auth;
 mod authz;
@@ -10,6 +11,7 @@ mod exports;
 mod holdings;
 mod input;
 mod leaks;
+mod merges;
 mod org_staff;
 mod sessions;
 mod surface;
