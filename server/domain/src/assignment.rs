@@ -101,7 +101,7 @@ pub fn plan(customers: &[(String, Option<String>)], pool: &[String]) -> Plan {
     }
     let mut next = 0usize;
     for (id, current) in sorted {
-        if current.as_ref().is_some_and(|c| members.iter().any(|m| *m == c)) {
+        if current.as_ref().is_some_and(|c| members.contains(&c)) {
             out.unchanged += 1;
             continue;
         }
