@@ -78,6 +78,8 @@ pub struct Outcome {
     pub per_target: BTreeMap<String, usize>,
     /// Transactions used (apply only).
     pub batches: usize,
+    /// Planned moves not made because the customer's RM changed between the plan and its batch (apply only).
+    pub skipped: usize,
 }
 
 fn outcome(p: &Plan) -> Outcome {
@@ -87,6 +89,7 @@ fn outcome(p: &Plan) -> Outcome {
         moved: p.moves.len(),
         per_target: p.per_target.clone(),
         batches: 0,
+        skipped: 0,
     }
 }
 
@@ -171,23 +174,29 @@ pub fn apply(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, rule: &Ru
     let by = By { actor: Some(&p.staff_id), reason: &reason };
     let total = plan.moves.len().div_ceil(BATCH).max(1);
     for (n, batch) in plan.moves.chunks(BATCH).enumerate() {
-        write_tx(conn, |c| -> Result<()> {
+        let skipped = write_tx(conn, |c| -> Result<usize> {
+            let mut skipped = 0;
             for m in batch {
-                store::set_rm(c, &m.customer_id, m.from.as_deref(), Some(&m.to), by, now)?;
+                if !store::set_rm(c, &m.customer_id, m.from.as_deref(), Some(&m.to), by, now)? {
+                    skipped += 1;
+                }
             }
             audit::append(
                 c,
                 &p.audit(meta),
                 &AuditEvent { reason: reason.clone(), ..AuditEvent::success("customer.assign", "customer", "") }
                     .with_detail(serde_json::json!({
-                        "target": rule.target.kind(), "batch": n + 1, "batches": total, "moved": batch.len(),
+                        "target": rule.target.kind(), "batch": n + 1, "batches": total,
+                        "moved": batch.len() - skipped, "skipped": skipped,
                         "matched": plan.matched, "unchanged": plan.unchanged,
                     })),
                 now,
             )?;
-            Ok(())
+            Ok(skipped)
         })?;
         out.batches += 1;
+        out.skipped += skipped;
+        out.moved -= skipped;
     }
     if plan.moves.is_empty() {
         write_tx(conn, |c| {

@@ -119,7 +119,8 @@ pub struct By<'a> {
     pub reason: &'a str,
 }
 
-/// Gives a customer a new managing RM and records the change (when there is one).
+/// Gives a customer a new managing RM and records the change — only if their RM is still `from` (someone may have
+/// changed it since the plan was made). Returns whether it changed.
 pub fn set_rm(
     conn: &mut DbConn,
     customer_id: &str,
@@ -127,14 +128,24 @@ pub fn set_rm(
     to: Option<&str>,
     by: By<'_>,
     now: DateTime<Utc>,
-) -> Result<()> {
+) -> Result<bool> {
     if from == to {
-        return Ok(());
+        return Ok(false);
+    }
+    let target = customers::table.filter(customers::id.eq(customer_id)).into_boxed::<MultiBackend>();
+    let target = match from {
+        Some(f) => target.filter(customers::rm_staff_id.eq(f)),
+        None => target.filter(customers::rm_staff_id.is_null()),
+    };
+    let ids: Vec<String> = target.select(customers::id).load(conn)?;
+    if ids.is_empty() {
+        return Ok(false);
     }
     diesel::update(customers::table.find(customer_id))
         .set((customers::rm_staff_id.eq(to), customers::updated_at.eq(to_db(now))))
         .execute(conn)?;
-    record_owner(conn, customer_id, "rm", from, to, by, now)
+    record_owner(conn, customer_id, "rm", from, to, by, now)?;
+    Ok(true)
 }
 
 /// Records a change of a customer's RM (`rm`) or outlet (`outlet`) made elsewhere; nothing when nothing changed.

@@ -38,6 +38,8 @@ pub struct OutcomeView {
     pub per_target: BTreeMap<String, usize>,
     /// Transactions used (apply only).
     pub batches: usize,
+    /// Planned moves not made because the customer's RM changed meanwhile (apply only).
+    pub skipped: usize,
 }
 
 impl From<Outcome> for OutcomeView {
@@ -48,6 +50,7 @@ impl From<Outcome> for OutcomeView {
             moved: o.moved,
             per_target: o.per_target,
             batches: o.batches,
+            skipped: o.skipped,
         }
     }
 }

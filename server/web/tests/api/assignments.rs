@@ -61,7 +61,7 @@ fn the_preview_is_exactly_what_applying_does_and_each_move_is_history() {
     for k in ["matched", "moved", "unchanged", "per_target"] {
         assert_eq!(a[k], p[k], "{k}: apply did what the preview said");
     }
-    assert_eq!(a["batches"], 1);
+    assert_eq!((a["batches"].as_u64(), a["skipped"].as_u64()), (Some(1), Some(0)));
     assert_eq!(app.audit_count("customer.assign"), 1);
     let owners: Vec<Value> = ids.iter().take(5).map(|id| rm_of(&app, &hq, id)).collect();
     assert!(owners.iter().all(|o| *o == json!(r1) || *o == json!(r2)), "{owners:?}");
@@ -216,4 +216,26 @@ fn the_crm_batch_changes_of_rm_and_outlet_are_history() {
     assert_eq!(items[1]["reason"], "crm batch");
     // Another outlet's RM does not read it.
     assert_eq!(app.bearer(&rm).get(&format!("/api/v1/customers/{id}/assignments")).status, 404);
+}
+
+#[test]
+fn a_large_rule_is_applied_in_audited_batches_and_still_equals_its_preview() {
+    let app = TestApp::start();
+    let org = app.org();
+    let hq = app.org_hq_operator();
+    let mut c = app.bearer(&hq);
+    let items: Vec<Value> = (0..600)
+        .map(|i| json!({"customer_no": format!("L{i:04}"), "name": "张三", "aum_fen": 10_000_000, "outlet_code": "BJ01"}))
+        .collect();
+    assert_eq!(c.post("/api/v1/customers/batch", json!({ "items": items })).status, 200);
+    let (r1, r2) = remote_team(&app, &org);
+    let rule = json!({"filter": {"current_rm": "none"}, "target": {"kind": "remote"}, "reason": "批量承接"});
+    let p = c.post("/api/v1/assignments/preview", rule.clone()).json();
+    let a = c.post("/api/v1/assignments/apply", rule).json();
+    for k in ["matched", "moved", "unchanged", "per_target"] {
+        assert_eq!(a[k], p[k], "{k}");
+    }
+    assert_eq!((a["moved"].as_u64(), a["batches"].as_u64()), (Some(600), Some(2)));
+    assert_eq!((a["per_target"][&r1].as_u64(), a["per_target"][&r2].as_u64()), (Some(300), Some(300)));
+    assert_eq!(app.audit_count("customer.assign"), 2, "one audit record per batch");
 }
