@@ -38,6 +38,7 @@ export type Permission =
   | 'pii.unmask'
   | 'data.export'
   | 'export.approve'
+  | 'customer.assign'
 
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; details?: unknown }

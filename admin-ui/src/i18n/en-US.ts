@@ -415,6 +415,7 @@ const enUS: Messages = {
       'pii.unmask': 'See personal data unmasked',
       'data.export': 'Export data',
       'export.approve': 'Approve exports',
+      'customer.assign': 'Assign customers to RMs',
     },
   },
   tokens: {

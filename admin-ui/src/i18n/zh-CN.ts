@@ -413,6 +413,7 @@ const zhCN = {
       'pii.unmask': '查看敏感信息明文',
       'data.export': '导出数据',
       'export.approve': '审批导出',
+      'customer.assign': '分配管户客户',
     },
   },
   tokens: {

@@ -9,6 +9,7 @@ use chrono::Duration;
 use siyu_domain::access::Permission;
 use siyu_domain::customer::{mask_customer_no, CustomerInput, Rejection, ValidCustomer};
 use siyu_domain::pii;
+use siyu_store::assignments::{record_owner, By};
 use siyu_store::audit::{self, AuditEvent};
 use siyu_store::customers::{self as store, CustomerRow, Index};
 use siyu_store::sealed::{self, SealedColumn};
@@ -125,15 +126,21 @@ pub fn upsert_batch(
                 },
             };
             let idx = index(&vault, sealed::CUSTOMER_NO, &v.customer_no)?;
-            let (id, created_at, status) = match store::by_customer_no_idx(c, &idx)? {
-                Some(existing) => (existing.id, existing.created_at, "updated"),
+            let existing = store::by_customer_no_idx(c, &idx)?;
+            let (id, created_at, status) = match &existing {
+                Some(e) => (e.id.clone(), e.created_at, "updated"),
                 None => (uuid::Uuid::now_v7().to_string(), t, "created"),
             };
             let row = row_of(&vault, &v, &id, node.id, rm, created_at, t)?;
-            if status == "created" {
-                store::insert(c, &row)?;
-            } else {
-                store::update(c, &row)?;
+            match &existing {
+                None => store::insert(c, &row)?,
+                Some(e) => {
+                    // The managing RM's and outlet's history (管户关系): what the CRM changed.
+                    let by = By { actor: Some(&p.staff_id), reason: "crm batch" };
+                    record_owner(c, &id, "rm", e.rm_staff_id.as_deref(), row.rm_staff_id.as_deref(), by, now)?;
+                    record_owner(c, &id, "outlet", Some(&e.node_id), Some(&row.node_id), by, now)?;
+                    store::update(c, &row)?;
+                }
             }
             results.push(ItemResult { index: i, status, id: Some(id), field: None, reason: None });
         }

@@ -2,6 +2,7 @@
 //! other people's data go through the caller's scope. Synchronous: the web layer runs these on its blocking
 //! pool, the CLI calls them directly.
 
+pub mod assignments;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod holdings;
 pub mod imports;
 pub mod keys;
 pub mod mail;
+pub mod merges;
 pub mod org;
 pub mod principal;
 pub mod secrets;

@@ -43,7 +43,7 @@ pub fn create(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, input: N
             c,
             Subject::OrgNode,
             &node.id,
-            Change { action: "create", from: None, to: Some(&parent.id), by: Some(&p.staff_id) },
+            Change { action: "create", from: None, to: Some(&parent.id), by: Some(&p.staff_id), reason: None },
             now,
         )?;
         audit::append(
@@ -68,7 +68,13 @@ pub fn rename(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str
             c,
             Subject::OrgNode,
             id,
-            Change { action: "rename", from: Some(&node.name), to: Some(name.trim()), by: Some(&p.staff_id) },
+            Change {
+                action: "rename",
+                from: Some(&node.name),
+                to: Some(name.trim()),
+                by: Some(&p.staff_id),
+                reason: None,
+            },
             now,
         )?;
         audit::append(c, &p.audit(meta), &AuditEvent::success("org.rename", "org_node", id), now)?;
@@ -100,7 +106,13 @@ pub fn move_to(
             c,
             Subject::OrgNode,
             id,
-            Change { action: "move", from: node.parent_id.as_deref(), to: Some(&parent.id), by: Some(&p.staff_id) },
+            Change {
+                action: "move",
+                from: node.parent_id.as_deref(),
+                to: Some(&parent.id),
+                by: Some(&p.staff_id),
+                reason: None,
+            },
             now,
         )?;
         audit::append(

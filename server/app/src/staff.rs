@@ -87,7 +87,7 @@ pub fn create(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, input: N
             c,
             Subject::Staff,
             &id,
-            Change { action: "create", from: None, to: Some(&node.id), by: Some(&p.staff_id) },
+            Change { action: "create", from: None, to: Some(&node.id), by: Some(&p.staff_id), reason: None },
             now,
         )?;
         audit::append(
@@ -151,7 +151,7 @@ pub fn move_to(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &st
             c,
             Subject::Staff,
             id,
-            Change { action: "move", from: Some(&s.node_id), to: Some(&node.id), by: Some(&p.staff_id) },
+            Change { action: "move", from: Some(&s.node_id), to: Some(&node.id), by: Some(&p.staff_id), reason: None },
             now,
         )?;
         audit::append(
@@ -189,13 +189,23 @@ pub fn set_status(
                 format!("状态为{}的员工不能变为{}", from.label_zh(), to.label_zh()),
             ));
         }
+        // No customer is ever left without an owner: a resigning RM's customers go to the remote team, or the
+        // resignation is refused (see assignments::hand_over_on_resignation).
+        let handed_over =
+            if to == StaffStatus::Resigned { crate::assignments::hand_over_on_resignation(c, p, &s, now)? } else { 0 };
         store::set_status(c, id, to, now)?;
         let ended = if to == StaffStatus::Active { 0 } else { sessions::revoke_all(c, id, now)? };
         history::record(
             c,
             Subject::Staff,
             id,
-            Change { action: "status", from: Some(from.as_str()), to: Some(to.as_str()), by: Some(&p.staff_id) },
+            Change {
+                action: "status",
+                from: Some(from.as_str()),
+                to: Some(to.as_str()),
+                by: Some(&p.staff_id),
+                reason: None,
+            },
             now,
         )?;
         let action = match to {
@@ -206,7 +216,8 @@ pub fn set_status(
         audit::append(
             c,
             &p.audit(meta),
-            &AuditEvent::success(action, "staff", id).with_detail(serde_json::json!({"sessions_ended": ended})),
+            &AuditEvent::success(action, "staff", id)
+                .with_detail(serde_json::json!({"sessions_ended": ended, "customers_reassigned": handed_over})),
             now,
         )?;
         Ok(store::get(c, id)?)

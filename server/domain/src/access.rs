@@ -64,6 +64,7 @@ enum_with_codes!(
         DataExport => "data.export",
         ExportApprove => "export.approve",
         CustomerConsent => "customer.consent",
+        CustomerAssign => "customer.assign",
     }
 );
 
@@ -90,10 +91,17 @@ impl Role {
             Role::SystemAdmin => &[OrgRead, OrgWrite, StaffRead, StaffWrite, RoleAssign, SystemStatus],
             Role::SecurityAdmin => &[StaffRead, AccountReset, SessionRevoke, SecurityPolicyRead, ExportApprove],
             Role::Auditor => &[AuditRead, AuditVerify],
-            Role::HeadOfficeOperator => {
-                &[OrgRead, StaffRead, CustomerRead, CustomerWrite, CustomerConsent, PiiUnmask, DataExport]
-            }
-            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead, CustomerConsent],
+            Role::HeadOfficeOperator => &[
+                OrgRead,
+                StaffRead,
+                CustomerRead,
+                CustomerWrite,
+                CustomerAssign,
+                CustomerConsent,
+                PiiUnmask,
+                DataExport,
+            ],
+            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent],
             Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent],
         }
     }

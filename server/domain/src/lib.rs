@@ -1,6 +1,7 @@
 //! siyu domain: the bank's rules as pure types and functions. No IO, no diesel, no actix.
 
 pub mod access;
+pub mod assignment;
 pub mod audit;
 pub mod consent;
 pub mod customer;
@@ -8,6 +9,7 @@ pub mod egress;
 pub mod events;
 pub mod export;
 pub mod holding;
+pub mod identity;
 pub mod ids;
 pub mod layout;
 pub mod org;

@@ -300,3 +300,37 @@ fn bad_holding_rows_are_reported_and_over_one_percent_the_file_is_refused() {
     let staged: i64 = siyu_store::schema::import_holdings::table.count().get_result(&mut env2.conn()).unwrap();
     assert_eq!(staged, 0, "the stage is emptied");
 }
+
+#[test]
+fn an_import_that_changes_a_managing_rm_or_outlet_records_the_history() {
+    use siyu_store::schema::change_history as h;
+    let env = Env::with_customers(6);
+    // Customer 0 loses its RM, customer 1 gets one, customer 2 moves from BJ01 to SH01; the rest are unchanged.
+    let next: Vec<String> = (0..6)
+        .map(|i| match i {
+            0 => row(0).replace(",BJ01,E-RM1", ",BJ01,"),
+            1 => row(1).replace(",SH01,", ",SH01,E-RM1"),
+            2 => row(2).replace(",BJ01,", ",SH01,"),
+            _ => row(i),
+        })
+        .collect();
+    let path = env.write("customers-next.csv", file_of(&next).as_bytes());
+    let o = env.import(&path, &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    type Entry = (String, Option<String>, Option<String>, Option<String>);
+    let rows: Vec<Entry> = h::table
+        .filter(h::subject_type.eq("customer"))
+        .order(h::action.asc())
+        .select((h::action, h::from_value, h::to_value, h::reason))
+        .load(&mut env.conn())
+        .unwrap();
+    let actions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(actions, vec!["outlet", "rm", "rm"], "{rows:?}");
+    assert!(rows.iter().all(|r| r.3.as_deref().is_some_and(|x| x.starts_with("import job "))), "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.0 == "rm" && r.1.is_none() && r.2.is_some()).count(), 1);
+    assert_eq!(rows.iter().filter(|r| r.0 == "rm" && r.1.is_some() && r.2.is_none()).count(), 1);
+    // The same file again changes nothing and records nothing.
+    assert!(env.import(&path, &[]).status.success());
+    let n: i64 = h::table.filter(h::subject_type.eq("customer")).count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(n, 3);
+}

@@ -12,6 +12,8 @@ use diesel::prelude::*;
 pub enum Subject {
     OrgNode,
     Staff,
+    /// A customer's managing RM (action `rm`) and outlet (action `outlet`): the 管户 history.
+    Customer,
 }
 
 impl Subject {
@@ -19,6 +21,7 @@ impl Subject {
         match self {
             Subject::OrgNode => "org_node",
             Subject::Staff => "staff",
+            Subject::Customer => "customer",
         }
     }
 }
@@ -30,6 +33,7 @@ pub struct HistoryEntry {
     pub from: Option<String>,
     pub to: Option<String>,
     pub by: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// One change: `action` on the subject, from one value to another, by an actor (none for the system).
@@ -38,6 +42,8 @@ pub struct Change<'a> {
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
     pub by: Option<&'a str>,
+    /// Why (the assignment's reason, the import job, the resignation); none where the audit record suffices.
+    pub reason: Option<&'a str>,
 }
 
 pub fn record(conn: &mut DbConn, subject: Subject, id: &str, change: Change<'_>, now: DateTime<Utc>) -> Result<()> {
@@ -51,12 +57,13 @@ pub fn record(conn: &mut DbConn, subject: Subject, id: &str, change: Change<'_>,
             change_history::from_value.eq(change.from),
             change_history::to_value.eq(change.to),
             change_history::actor_id.eq(change.by),
+            change_history::reason.eq(change.reason),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-type Row = (NaiveDateTime, String, Option<String>, Option<String>, Option<String>);
+type Row = (NaiveDateTime, String, Option<String>, Option<String>, Option<String>, Option<String>);
 
 /// The subject's history, oldest first.
 pub fn list(conn: &mut DbConn, subject: Subject, id: &str) -> Result<Vec<HistoryEntry>> {
@@ -70,10 +77,11 @@ pub fn list(conn: &mut DbConn, subject: Subject, id: &str) -> Result<Vec<History
             change_history::from_value,
             change_history::to_value,
             change_history::actor_id,
+            change_history::reason,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(at, action, from, to, by)| HistoryEntry { at: from_db(at), action, from, to, by })
+        .map(|(at, action, from, to, by, reason)| HistoryEntry { at: from_db(at), action, from, to, by, reason })
         .collect())
 }

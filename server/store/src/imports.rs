@@ -149,12 +149,27 @@ const COLUMNS: &str = "customer_no, customer_no_idx, name, name_idx, gender, bir
 
 /// Copies a job's staged rows into `customers` — updates of existing customers, then inserts of new ones — and
 /// empties the stage. Run inside the caller's transaction; returns (inserted, updated).
-pub fn publish(conn: &mut DbConn, job_id: &str, now: DateTime<Utc>) -> Result<(usize, usize)> {
-    // Two set-based statements, written once per backend: only the placeholders differ.
-    let (p1, p2) = match conn {
-        DbConn::Postgres(_) => ("$1", "$2"),
-        DbConn::Sqlite(_) => ("?1", "?2"),
+pub fn publish(conn: &mut DbConn, job_id: &str, actor: Option<&str>, now: DateTime<Utc>) -> Result<(usize, usize)> {
+    // Set-based statements, written once per backend: only the placeholders and the null-safe comparison differ.
+    let (p1, p2, p3, differ) = match conn {
+        DbConn::Postgres(_) => ("$1", "$2", "$3", "IS DISTINCT FROM"),
+        DbConn::Sqlite(_) => ("?1", "?2", "?3", "IS NOT"),
     };
+    // The managing RM's and outlet's history (管户关系) of the existing customers the file changes, before the
+    // change: one row per customer and field, its id derived from the job so a resumed publish cannot double it.
+    for (action, col) in [("rm", "rm_staff_id"), ("outlet", "node_id")] {
+        let history = format!(
+            "INSERT INTO change_history (id, subject_type, subject_id, at, action, from_value, to_value, actor_id, \
+             reason) SELECT 'import-' || s.job_id || '-' || c.id || '-{action}', 'customer', c.id, {p2}, '{action}', \
+             c.{col}, s.{col}, {p3}, 'import job ' || s.job_id FROM customers c JOIN import_customers s \
+             ON s.id = c.id AND s.job_id = {p1} WHERE s.existing AND c.{col} {differ} s.{col}"
+        );
+        diesel::sql_query(history)
+            .bind::<Text, _>(job_id)
+            .bind::<Timestamp, _>(to_db(now))
+            .bind::<diesel::sql_types::Nullable<Text>, _>(actor)
+            .execute(conn)?;
+    }
     let update = format!(
         "UPDATE customers SET ({COLUMNS}, updated_at) = \
          (SELECT {COLUMNS}, {p2} FROM import_customers s WHERE s.job_id = {p1} AND s.id = customers.id) \

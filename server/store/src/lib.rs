@@ -5,6 +5,7 @@
 //! value or returns a database message to callers.
 
 pub mod accounts;
+pub mod assignments;
 pub mod audit;
 pub mod conn;
 pub mod consents;
@@ -18,6 +19,7 @@ pub mod holdings;
 pub mod imports;
 pub mod jobs;
 pub mod login;
+pub mod merges;
 pub mod migrate;
 pub mod org;
 pub mod outbox;

@@ -37,6 +37,7 @@ diesel::table! {
         from_value -> Nullable<Text>,
         to_value -> Nullable<Text>,
         actor_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 
@@ -180,6 +181,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_holdings,
     customer_days,
     customer_events,
+    customer_merges,
     wecom_inbox,
     wecom_nonces,
     wecom_contacts,
@@ -311,10 +313,26 @@ diesel::table! {
         rm_staff_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        merged_into -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(customers -> org_nodes (node_id));
+
+diesel::table! {
+    customer_merges (id) {
+        id -> Text,
+        survivor_id -> Text,
+        merged_id -> Text,
+        matched -> Text,
+        moved -> Text,
+        reason -> Text,
+        merged_by -> Nullable<Text>,
+        merged_at -> Timestamp,
+        undone_by -> Nullable<Text>,
+        undone_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     import_customers (job_id, line_no) {

@@ -2,7 +2,9 @@
 //! authorization middleware and the OpenAPI document are all generated from this one list, so a route cannot
 //! exist without a rule.
 
-use crate::handlers::{audit, auth, customers, events, exports, health, holdings, org, security, staff, tokens, wecom};
+use crate::handlers::{
+    assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens, wecom,
+};
 use actix_web::http::Method;
 use actix_web::web;
 use siyu_domain::access::Permission as P;
@@ -157,8 +159,27 @@ pub fn table() -> Vec<Route> {
         route!(POST "/api/v1/customers/search", Perm(P::CustomerRead), customers::search, "customers",
             "Find customers in scope by customer number, mobile or ID number (exact, through blind indexes)",
             req = customers::SearchRequest, resp = customers::CustomerList),
+        // Before `/customers/{customer_id}`: a fixed segment must win over the parameter.
+        route!(POST "/api/v1/customers/merge", Perm(P::CustomerWrite), merges::merge, "customers",
+            "Merge one customer record into another: explained, audited, undoable", req = merges::MergeRequest,
+            resp = merges::MergeView),
         route!(GET "/api/v1/customers/{customer_id}", Perm(P::CustomerRead), customers::get, "customers",
             "One customer, masked", resp = customers::CustomerView),
+        route!(GET "/api/v1/customers/{customer_id}/assignments", Perm(P::CustomerRead), assignments::history,
+            "customers", "The customer's managing RM and outlet history (管户关系), oldest first",
+            resp = assignments::AssignmentList),
+        route!(POST "/api/v1/assignments/preview", Perm(P::CustomerAssign), assignments::preview, "customers",
+            "How many customers an assignment rule would move, per RM, and how many stay: changes nothing",
+            req = assignments::RuleRequest, resp = assignments::OutcomeView),
+        route!(POST "/api/v1/assignments/apply", Perm(P::CustomerAssign), assignments::apply, "customers",
+            "Apply an assignment rule (or an explicit list) in batches, each audited, with history",
+            req = assignments::RuleRequest, resp = assignments::OutcomeView),
+        route!(GET "/api/v1/customers/{customer_id}/duplicates", Perm(P::CustomerRead), merges::duplicates,
+            "customers", "Records in scope sharing a customer number, mobile or ID number (merge candidates)",
+            resp = merges::DuplicateList),
+        route!(POST "/api/v1/customers/{customer_id}/unmerge", Perm(P::CustomerWrite), merges::unmerge, "customers",
+            "Undo the merge of this record: exactly what it moved goes back", req = merges::UnmergeRequest,
+            resp = merges::UnmergeView),
         route!(POST "/api/v1/customers/{customer_id}/unmask", Perm(P::PiiUnmask), customers::unmask, "customers",
             "Show fields in clear for a written reason (audited, limited per day)", req = customers::UnmaskRequest,
             resp = customers::UnmaskResponse),

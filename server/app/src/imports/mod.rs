@@ -294,7 +294,8 @@ pub fn publish(
     let published = write_tx(conn, |c| -> Result<Published> {
         let (inserted, updated, closed) = match dataset {
             Dataset::Customers => {
-                let (i, u) = imports::publish(c, job_id, now)?;
+                let actor = Some(ctx.actor_id.as_str()).filter(|a| !a.is_empty());
+                let (i, u) = imports::publish(c, job_id, actor, now)?;
                 (i, u, 0)
             }
             Dataset::Holdings => {

@@ -1,5 +1,6 @@
 //! Handlers, one file per area: parse, call one use case, shape the answer.
 
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod customers;
@@ -7,6 +8,7 @@ pub mod events;
 pub mod exports;
 pub mod health;
 pub mod holdings;
+pub mod merges;
 pub mod org;
 pub mod security;
 pub mod staff;

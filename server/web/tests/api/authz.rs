@@ -91,6 +91,15 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         ("POST", "/api/v1/exports/{export_id}/approve") | ("POST", "/api/v1/exports/{export_id}/reject") => {
             json!({"note": "matrix"})
         }
+        ("POST", "/api/v1/assignments/preview") | ("POST", "/api/v1/assignments/apply") => {
+            json!({"filter": {"node_id": t.node.0, "current_rm": "none"}, "target": {"kind": "remote"},
+                   "reason": "matrix check"})
+        }
+        // The same record twice: refused after both are found in scope, so the matrix merges nothing.
+        ("POST", "/api/v1/customers/merge") => {
+            json!({"survivor": t.customer.0, "merged": t.customer.0, "reason": "matrix check"})
+        }
+        ("POST", "/api/v1/customers/{customer_id}/unmerge") => json!({"reason": "matrix check"}),
         ("POST", "/api/v1/customers/{customer_id}/unmask") => {
             json!({"fields": ["name"], "reason": "matrix check of the access rules"})
         }

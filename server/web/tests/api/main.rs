@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod assignments;
 mod audit;
 mod auth;
 mod authz;
@@ -11,6 +12,7 @@ mod holdings;
 mod input;
 mod leaks;
 mod mail;
+mod merges;
 mod org_staff;
 mod sessions;
 mod surface;
