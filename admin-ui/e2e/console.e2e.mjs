@@ -8,7 +8,7 @@
 // makes one a branch manager and creates an auditor. The branch manager must be refused the other branch's
 // person (404), the auditor reads and verifies the audit log, and the language switches to English and back.
 // A head-office operator loads a customer with holdings through the API and sees the holdings table (the
-// unsuitable one flagged) on the profile, requests an export in clear, a security admin approves it, and the
+// unsuitable one flagged) on the profile, records an SMS marketing refusal there, requests an export in clear, a security admin approves it, and the
 // operator downloads it once (through the re-authentication dialog if the login is older than the server allows).
 // A failing step leaves a screenshot under target/e2e/ of the repository.
 
@@ -455,6 +455,36 @@ try {
     await snap(op, 'customer-360')
     await op.locator(tid('maturity-calendar')).scrollIntoViewIfNeeded()
     await snap(op, 'customer-360-calendar')
+    await op.keyboard.press('Escape')
+    await op.waitForSelector(tid('customer-drawer'), { state: 'hidden' })
+  })
+
+  await step('the operator records an SMS marketing refusal on the customer and sees it shown', op, async () => {
+    await op.click(tid('nav-customers'))
+    await op.fill(tid('customer-search-value'), customerNo)
+    await op.click(tid('customer-search-submit'))
+    await op.click(`${tid('customers-table')} .el-table__row >> nth=0`)
+    await op.waitForSelector(`${tid('consent-status-sms')}[data-allowed="true"]`)
+    await op.locator(tid('consent-form')).scrollIntoViewIfNeeded()
+    // Nothing chosen: the form names what is missing and sends nothing.
+    await op.click(tid('consent-submit'))
+    await op.waitForSelector(tid('consent-error-noChannels'))
+    await op.click(tid('consent-channel-sms'))
+    await op.click(tid('consent-source-option-customer'))
+    const reason = `客户来电要求不再发送营销短信 ${RUN}`
+    await op.fill(tid('consent-reason'), reason)
+    await op.click(tid('consent-submit'))
+    await op.waitForSelector(`${tid('consent-status-sms')}[data-allowed="false"]`)
+    expect((await op.textContent(tid('consent-status-sms'))).trim() === '已拒绝', 'SMS shows refused')
+    expect((await op.textContent(tid('consent-reason-sms'))).includes(reason), 'the reason is shown')
+    expect((await op.textContent(tid('consent-source-sms'))).includes('客户本人'), 'the source is shown')
+    expect((await op.getAttribute(tid('consent-status-wecom'), 'data-allowed')) === 'true', 'other channels stay allowed')
+    const found = await api(op, 'POST', '/customers/search', { customer_no: customerNo })
+    const c = await api(op, 'GET', `/customers/${encodeURIComponent(found.body.items[0].id)}/consent`)
+    const sms = c.body.items.find((i) => i.channel === 'sms')
+    expect(sms && sms.marketing_allowed === false && sms.source === 'customer', `the server: ${JSON.stringify(c)}`)
+    await op.locator(tid('customer-consent')).scrollIntoViewIfNeeded()
+    await snap(op, 'customer-consent')
     await op.keyboard.press('Escape')
     await op.waitForSelector(tid('customer-drawer'), { state: 'hidden' })
   })

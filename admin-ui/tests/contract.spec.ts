@@ -30,6 +30,8 @@ const READS: Partial<Record<EndpointName, string[]>> = {
   customerUnmask: ['values'],
   customerHoldings: ['items'],
   customerEvents: ['items'],
+  customerConsent: ['items'],
+  customerConsentSet: ['items'],
   exports: ['items'],
   exportApprovals: ['items'],
   exportCreate: ['id', 'masked', 'status', 'reason', 'expires_at'],
@@ -124,6 +126,8 @@ const ITEM_READS: Partial<Record<EndpointName, string[]>> = {
     'maturity_date', 'next_open_date', 'nav', 'nav_date', 'unsuitable',
   ],
   customerEvents: ['id', 'kind', 'event_date', 'reference', 'detail'],
+  customerConsent: ['channel', 'marketing_allowed', 'source', 'reason', 'updated_by', 'updated_at'],
+  customerConsentSet: ['channel', 'marketing_allowed', 'source', 'reason', 'updated_by', 'updated_at'],
   exports: ['id', 'masked', 'node_id', 'reason', 'status', 'requested_at', 'expires_at', 'rows', 'decision_note'],
   exportApprovals: ['id', 'masked', 'node_id', 'reason', 'status', 'requested_by', 'requested_at', 'expires_at', 'rows'],
 }

@@ -49,10 +49,10 @@ describe('templates', () => {
     const used = new Set<string>()
     for (const src of Object.values(files)) {
       for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z]+(?:\.[a-zA-Z_]+)+)'/g)) used.add(m[1])
-      for (const m of src.matchAll(/'((?:nav|auth|staff|org|audit|tokens|common|security|system|account|customers|holdings|events|exports|approvals|reauth)\.[a-zA-Z.]+)'/g)) used.add(m[1])
+      for (const m of src.matchAll(/'((?:nav|auth|staff|org|audit|tokens|common|security|system|account|customers|holdings|events|consent|exports|approvals|reauth)\.[a-zA-Z.]+)'/g)) used.add(m[1])
     }
     // Permission codes (org.read, …) look like keys but are data.
-    const PERMS = /^(org|staff|role|account|session|security|audit|system|customer|pii|data|export)\.(read|write|assign|reset|revoke|policy\.read|verify|status|unmask|export|approve)$/
+    const PERMS = /^(org|staff|role|account|session|security|audit|system|customer|pii|data|export)\.(read|write|assign|reset|revoke|policy\.read|verify|status|unmask|export|approve|consent)$/
     const missing = [...used]
       .filter((k) => !PERMS.test(k)).filter((k) => !zh.has(k) && ![...zh.keys()].some((z) => z.startsWith(`${k}.`)))
     expect(missing).toEqual([])

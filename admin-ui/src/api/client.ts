@@ -71,6 +71,12 @@ export const customers = {
   /** Derived events, newest first (at most 500). */
   events: (customer_id: string, from?: string, o: Opts = {}) =>
     call<Items<T.CustomerEvent>>(E.customerEvents, { params: { customer_id }, query: { from }, ...o }),
+  /** Marketing consent on every channel (nothing recorded: allowed). */
+  consent: (customer_id: string, o: Opts = {}) =>
+    call<Items<T.ConsentView>>(E.customerConsent, { params: { customer_id }, ...o }),
+  /** Records a refusal or its withdrawal (audited); answers every channel. Quiet: the form shows refusals in place. */
+  setConsent: (customer_id: string, body: T.ConsentBody) =>
+    call<Items<T.ConsentView>>(E.customerConsentSet, { params: { customer_id }, body, quiet: true }),
 }
 
 export const exports = {

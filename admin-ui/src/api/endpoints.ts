@@ -54,6 +54,8 @@ export const endpoints = {
   customerUnmask: ep('POST', '/customers/{customer_id}/unmask'),
   customerHoldings: ep('GET', '/customers/{customer_id}/holdings'),
   customerEvents: ep('GET', '/customers/{customer_id}/events'),
+  customerConsent: ep('GET', '/customers/{customer_id}/consent'),
+  customerConsentSet: ep('PUT', '/customers/{customer_id}/consent'),
 
   exportCreate: ep('POST', '/exports'),
   exports: ep('GET', '/exports'),

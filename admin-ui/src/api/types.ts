@@ -39,6 +39,7 @@ export type Permission =
   | 'data.export'
   | 'export.approve'
   | 'customer.assign'
+  | 'customer.consent'
 
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; details?: unknown }
@@ -339,6 +340,33 @@ export interface CustomerEvent {
   reference?: string | null
   detail?: unknown
   derived_on?: string | null
+}
+
+/** The channels marketing can reach a customer on (`GET /customers/{id}/consent` answers each of them). */
+export type ConsentChannel = 'wecom' | 'sms' | 'phone' | 'email' | 'post'
+export const CONSENT_CHANNELS: ConsentChannel[] = ['wecom', 'sms', 'phone', 'email', 'post']
+/** Who told the bank: the customer (to an RM or at a counter), the CRM, or an unsubscribe reply. */
+export type ConsentSource = 'customer' | 'crm' | 'unsubscribe'
+export const CONSENT_SOURCES: ConsentSource[] = ['customer', 'crm', 'unsubscribe']
+
+/** One channel's marketing consent; `source`… are null while nobody recorded a choice (allowed). */
+export interface ConsentView {
+  channel: ConsentChannel | string
+  marketing_allowed: boolean
+  source?: ConsentSource | string | null
+  reason?: string | null
+  /** A staff id. */
+  updated_by?: string | null
+  updated_at?: string | null
+}
+
+/** `PUT /customers/{id}/consent`: a refusal (`opted_out`) or its withdrawal for some channels. */
+export interface ConsentBody {
+  channels: ConsentChannel[]
+  opted_out: boolean
+  source: ConsentSource
+  /** 1 to 500 characters after trimming; recorded in the audit trail. */
+  reason: string
 }
 
 export type ExportStatus = 'ready' | 'pending_approval' | 'approved' | 'rejected' | 'downloaded' | 'expired'
