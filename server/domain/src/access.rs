@@ -63,6 +63,7 @@ enum_with_codes!(
         PiiUnmask => "pii.unmask",
         DataExport => "data.export",
         ExportApprove => "export.approve",
+        WecomContactLink => "wecom.contact.link",
     }
 );
 
@@ -89,9 +90,11 @@ impl Role {
             Role::SystemAdmin => &[OrgRead, OrgWrite, StaffRead, StaffWrite, RoleAssign, SystemStatus],
             Role::SecurityAdmin => &[StaffRead, AccountReset, SessionRevoke, SecurityPolicyRead, ExportApprove],
             Role::Auditor => &[AuditRead, AuditVerify],
-            Role::HeadOfficeOperator => &[OrgRead, StaffRead, CustomerRead, CustomerWrite, PiiUnmask, DataExport],
-            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead],
-            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead],
+            Role::HeadOfficeOperator => {
+                &[OrgRead, StaffRead, CustomerRead, CustomerWrite, PiiUnmask, DataExport, WecomContactLink]
+            }
+            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead, WecomContactLink],
+            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, WecomContactLink],
         }
     }
 
