@@ -8,6 +8,7 @@ pub mod import;
 mod job;
 pub mod rewrap;
 pub mod wecom_inbox;
+pub mod wecom_sync;
 mod worker;
 
 pub use job::{enqueue, JobCtx, JobError, JobHandler};

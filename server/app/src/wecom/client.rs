@@ -45,7 +45,9 @@ impl Transport for GuardedTransport {
 pub fn http_settings(env: &Env) -> Result<HttpSettings> {
     let w = &env.settings.wecom;
     let ca_bundle_pem = match &w.ca_file {
-        Some(p) => Some(std::fs::read(p).map_err(|e| AppError::Internal(format!("wecom.ca_file {}: {e}", p.display())))?),
+        Some(p) => {
+            Some(std::fs::read(p).map_err(|e| AppError::Internal(format!("wecom.ca_file {}: {e}", p.display())))?)
+        }
         None => None,
     };
     Ok(HttpSettings { proxy: w.http_proxy.clone(), ca_bundle_pem, timeout: None })

@@ -119,7 +119,9 @@ pub struct ContactView {
 
 fn view(c: &mut DbConn, env: &Env, r: LinkRow) -> Result<ContactView> {
     let name = match &r.name {
-        Some(t) => Some(pii::mask_name(&open_value(&env.vault, sealed::WECOM_CONTACT_NAME, &r.id, t, PurposeKind::Mask)?)),
+        Some(t) => {
+            Some(pii::mask_name(&open_value(&env.vault, sealed::WECOM_CONTACT_NAME, &r.id, t, PurposeKind::Mask)?))
+        }
         None => None,
     };
     Ok(ContactView {

@@ -49,7 +49,8 @@ pub fn save_tags(conn: &mut DbConn, env: &Env, corp: &str, groups: &[TagGroup]) 
         audit::append(
             c,
             &super::system_context(),
-            &AuditEvent::success("wecom.sync_tags", "wecom_corp", corp).with_detail(serde_json::json!({"tags": rows.len()})),
+            &AuditEvent::success("wecom.sync_tags", "wecom_corp", corp)
+                .with_detail(serde_json::json!({"tags": rows.len()})),
             now,
         )?;
         Ok::<_, AppError>(rows.len())
@@ -81,10 +82,7 @@ fn prepare(conn: &mut DbConn, env: &Env, corp: &str, item: &BatchItem, now: Date
     let mobiles = wecom_link::mobiles_in(
         [fi.remark.as_str(), fi.description.as_str()].into_iter().chain(fi.remark_mobiles.iter().map(String::as_str)),
     );
-    let idxs = mobiles
-        .iter()
-        .map(|m| crate::customers::mobile_index(&env.vault, m))
-        .collect::<Result<Vec<_>>>()?;
+    let idxs = mobiles.iter().map(|m| crate::customers::mobile_index(&env.vault, m)).collect::<Result<Vec<_>>>()?;
     let detail = DetailRow {
         remark: sealed_opt(sealed::WECOM_REMARK, &fi.remark)?,
         description: sealed_opt(sealed::WECOM_DESCRIPTION, &fi.description)?,
