@@ -9,7 +9,8 @@ use crate::job::{JobCtx, JobError, JobHandler};
 use siyu_app::wecom::sync;
 use siyu_connectors::wecom::api::contacts::BatchGetByUser;
 use siyu_connectors::wecom::api::tags::TagQuery;
-use siyu_connectors::wecom::ClientError;
+use siyu_connectors::wecom::{ClientError, Transport};
+use std::sync::Arc;
 
 pub const KIND: &str = "wecom.sync";
 /// Members per `batch/get_by_user` request (WeCom allows 100).
@@ -37,7 +38,17 @@ struct Checkpoint {
     pages: i64,
 }
 
-pub struct WecomSync;
+/// The handler; `over` replaces the HTTP transport under the egress guard (tests watch or disturb the wire).
+#[derive(Default)]
+pub struct WecomSync {
+    over: Option<Arc<dyn Transport>>,
+}
+
+impl WecomSync {
+    pub fn over(transport: Arc<dyn Transport>) -> Self {
+        WecomSync { over: Some(transport) }
+    }
+}
 
 fn client_err(e: ClientError) -> JobError {
     let permanent = match &e {
@@ -66,7 +77,11 @@ impl JobHandler for WecomSync {
 
     fn run(&self, ctx: &mut JobCtx<'_>) -> Result<serde_json::Value, JobError> {
         let p: Params = serde_json::from_value(ctx.params().clone()).map_err(|e| JobError::Fatal(e.to_string()))?;
-        let client = siyu_app::wecom::client::for_corp(ctx.pool, ctx.env, &p.corp).map_err(app_err)?;
+        let client = match &self.over {
+            Some(t) => siyu_app::wecom::client::for_corp_over(ctx.pool, ctx.env, &p.corp, t.clone()),
+            None => siyu_app::wecom::client::for_corp(ctx.pool, ctx.env, &p.corp),
+        }
+        .map_err(app_err)?;
         let page_size = ctx.env.settings.wecom.sync_page_size.clamp(1, 100);
         let mut cp: Checkpoint = match ctx.checkpoint() {
             Some(v) => serde_json::from_value(v.clone()).map_err(|e| JobError::Fatal(format!("checkpoint: {e}")))?,

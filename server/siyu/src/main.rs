@@ -236,7 +236,7 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
         siyu_engine::Engine::new(
             pool.clone(),
             env.clone(),
-            vec![Arc::new(siyu_engine::rewrap::Rewrap), Arc::new(siyu_engine::wecom_sync::WecomSync)],
+            vec![Arc::new(siyu_engine::rewrap::Rewrap), Arc::new(siyu_engine::wecom_sync::WecomSync::default())],
         )
         .with_pollers(vec![Arc::new(siyu_engine::wecom_inbox::WecomInbox::default())]),
     );

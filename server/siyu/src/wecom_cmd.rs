@@ -51,7 +51,7 @@ fn sync_one(name: &str, lease_secs: i64, pool: &Pool, env: &Env) -> Result<(), F
         }
     };
     drop(c);
-    let engine = Engine::new(pool.clone(), env.clone(), vec![Arc::new(WecomSync)])
+    let engine = Engine::new(pool.clone(), env.clone(), vec![Arc::new(WecomSync::default())])
         .with_lease(chrono::Duration::seconds(lease_secs));
     let done = crate::foreground::run(pool, &engine, &job.id, &format!("wecom {name}"))?;
     match done.status {
