@@ -57,11 +57,14 @@ fn setup() -> (siyu_wecom_sim::SimHandle, TestApp) {
     (sim, app)
 }
 
+/// Something to do before a request goes out: (URL, how many times that URL was requested, this one included).
+type Before = Box<dyn Fn(&str, usize) + Send + Sync>;
+
 /// The wire under the egress guard: records every request path, and can act before a given call.
 struct Wire {
     inner: UreqTransport,
     paths: Mutex<Vec<String>>,
-    before: Box<dyn Fn(&str, usize) + Send + Sync>,
+    before: Before,
 }
 
 impl Wire {
