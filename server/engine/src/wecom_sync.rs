@@ -123,6 +123,11 @@ impl JobHandler for WecomSync {
             let total = cp.total.max(cp.relations);
             ctx.report(cp.relations, Some(total), Some(to_value(&cp)))?;
         }
+        if cp.total != cp.relations {
+            // Customers added or deleted since the count: the bar ends full at what was stored.
+            cp.total = cp.relations;
+            ctx.report(cp.relations, Some(cp.relations), Some(to_value(&cp)))?;
+        }
         Ok(serde_json::json!({
             "corp": p.corp, "users": cp.users.len(), "tags": cp.tags, "relations": cp.relations,
             "linked": cp.linked, "pages": cp.pages,

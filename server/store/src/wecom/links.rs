@@ -98,16 +98,15 @@ fn scoped(scope: &Scope) -> Scoped {
 
 /// Contacts in `scope`, oldest first; only those not linked to a customer when `unlinked_only` (the work queue).
 pub fn list_in_scope(conn: &mut DbConn, scope: &Scope, unlinked_only: bool, page: Page) -> Result<Paged<LinkRow>> {
-    let ids = {
-        let mut q = scoped(scope).select(wecom_contact_links::id).distinct().into_boxed();
-        if unlinked_only {
-            q = q.filter(wecom_contact_links::customer_id.is_null());
-        }
-        q.order(wecom_contact_links::id.asc()).load::<String>(conn)?
-    };
-    let total = ids.len() as i64;
+    let mut count = scoped(scope).select(diesel::dsl::count(wecom_contact_links::id).aggregate_distinct()).into_boxed();
+    let mut ids = scoped(scope).select(wecom_contact_links::id).distinct().into_boxed();
+    if unlinked_only {
+        count = count.filter(wecom_contact_links::customer_id.is_null());
+        ids = ids.filter(wecom_contact_links::customer_id.is_null());
+    }
+    let total: i64 = count.get_result(conn)?;
     let want: Vec<String> =
-        ids.into_iter().skip(page.offset().max(0) as usize).take(page.limit().max(0) as usize).collect();
+        ids.order(wecom_contact_links::id.asc()).limit(page.limit()).offset(page.offset()).load(conn)?;
     let items = wecom_contact_links::table
         .filter(wecom_contact_links::id.eq_any(&want))
         .order(wecom_contact_links::id.asc())

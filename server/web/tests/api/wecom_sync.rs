@@ -289,6 +289,9 @@ fn the_work_queue_is_scoped_by_follow_members_and_rms_confirm_or_remove_links() 
     assert_eq!(queue(&mut rm_a), sorted(vec![id_of(0), id_of(1), id_of(3)]));
     assert_eq!(queue(&mut rm_b), sorted(vec![id_of(2), id_of(3)]));
     assert_eq!(queue(&mut bm), sorted(vec![id_of(2), id_of(3)]), "the branch sees its outlets' RMs' contacts");
+    let paged = rm_a.get("/api/v1/wecom/contacts?unlinked=true&page=2&page_size=2").json();
+    assert_eq!((paged["total"].as_i64(), paged["items"].as_array().unwrap().len()), (Some(3), 1), "{paged}");
+    assert_eq!(paged["items"][0]["id"], json!(sorted(vec![id_of(0), id_of(1), id_of(3)])[2]));
     let one = rm_a.get(&format!("/api/v1/wecom/contacts/{}", id_of(0))).json();
     assert_eq!(one["follow_users"], json!(["rm1"]));
     assert!(one["name"].as_str().unwrap().contains('*'), "masked: {one}");
@@ -318,9 +321,7 @@ fn the_work_queue_is_scoped_by_follow_members_and_rms_confirm_or_remove_links() 
     assert_eq!(r.json()["customer_id"], Value::Null);
     assert_eq!(app.audit_count("wecom.contact_unlink"), 1);
     assert_eq!(queue(&mut rm_a), sorted(vec![id_of(0), id_of(1), id_of(3)]));
-    let ev = app.client().get("/metrics");
-    assert_eq!(ev.status, 200);
-    // An RM with read-only duties elsewhere cannot link: the auditor has no such permission.
+    // Linking needs `wecom.contact.link`: the auditor does not hold it.
     let auditor = app.user("aud", &org.hq, &[Role::Auditor]);
     assert_eq!(link(&mut app.bearer(&auditor), 1, &cust_a).status, 403);
     stop(sim);
@@ -379,4 +380,45 @@ pub fn seed_contact(app: &TestApp, node: &str, wecom_userid: &str, external: &st
     )
     .unwrap();
     id
+}
+
+#[test]
+fn a_customer_added_through_their_own_channel_code_is_linked_when_the_callback_is_applied() {
+    const TOKEN: &str = "QDG6eK";
+    const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+    let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
+    let base = sim.base_url();
+    let app = TestApp::start_with(|s| {
+        s.wecom.corps.push(WecomCorp {
+            name: NAME.into(),
+            corp_id: CORP.into(),
+            token: Some(TOKEN.into()),
+            encoding_aes_key: Some(AES_KEY.into()),
+            secret: Some(SECRET.into()),
+            api_base: base,
+            ..Default::default()
+        })
+    });
+    let url = format!("{}/wecom/callback/{NAME}", app.base);
+    control(
+        &sim,
+        "/corps",
+        json!({"corp_id": CORP, "secret": SECRET, "callback": {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY}}),
+    );
+    control(&sim, &format!("/corps/{CORP}/users"), json!({"userid": "rm1"}));
+    let org = app.org();
+    let (cust_a, _) = crate::customers::seed(&app, &org);
+    let state = siyu_domain::wecom_link::customer_state(&cust_a.parse().unwrap());
+    let added = control(&sim, &format!("/corps/{CORP}/customer_adds"), json!({"userid": "rm1", "state": state}));
+    let ext = added["external_userid"].as_str().unwrap().to_string();
+    let other = control(&sim, &format!("/corps/{CORP}/customer_adds"), json!({"userid": "rm1", "state": "outlet-a1"}));
+    let engine = Engine::new(app.state.pool.clone(), app.env().clone(), vec![])
+        .with_pollers(vec![Arc::new(siyu_engine::wecom_inbox::WecomInbox::default())]);
+    assert_eq!(engine.poll_once(), 2);
+    let l = links::get(&mut app.conn(), NAME, &ext).unwrap().unwrap();
+    assert_eq!((l.customer_id, l.link_method.as_deref()), (Some(cust_a), Some("state")));
+    let o = links::get(&mut app.conn(), NAME, other["external_userid"].as_str().unwrap()).unwrap().unwrap();
+    assert_eq!(o.customer_id, None, "a campaign's state names no customer: the work queue");
+    assert_eq!(app.audit_count("wecom.contact_link"), 1);
+    stop(sim);
 }
