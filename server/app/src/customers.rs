@@ -40,6 +40,21 @@ pub(crate) fn customer_no_index(vault: &Vault, customer_no: &str) -> Result<Stri
     index(vault, sealed::CUSTOMER_NO, customer_no)
 }
 
+/// The keyed index a (normalised) mobile is found by: the same as a customer's `mobile_idx`.
+pub(crate) fn mobile_index(vault: &Vault, normalized_mobile: &str) -> Result<String> {
+    index(vault, sealed::CUSTOMER_MOBILE, normalized_mobile)
+}
+
+/// The customers (any scope) with one of these mobile indexes.
+pub(crate) fn ids_by_mobile_index(conn: &mut DbConn, idxs: &[String]) -> Result<Vec<String>> {
+    Ok(store::ids_by_mobile_idx(conn, idxs)?)
+}
+
+/// A customer the caller may see, or NotFound/OutOfScope.
+pub(crate) fn in_scope(conn: &mut DbConn, p: &Principal, id: &str) -> Result<CustomerRow> {
+    Ok(store::get_in_scope(conn, id, &p.scope)?)
+}
+
 pub(crate) fn row_of(
     vault: &Vault,
     v: &ValidCustomer,

@@ -161,6 +161,12 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
     if s.smtp.host.is_some() && s.smtp.from.is_none() {
         return Err(ConfigError::new("smtp.from", "is needed when smtp.host is set"));
     }
+    if !(1..=100).contains(&s.wecom.sync_page_size) {
+        return Err(ConfigError::new("wecom.sync_page_size", "must be between 1 and 100 (WeCom's limit)"));
+    }
+    if s.wecom.rate_per_minute == 0 || s.wecom.rate_per_hour == 0 {
+        return Err(ConfigError::new("wecom.rate_per_minute", "the rates must be at least 1"));
+    }
     for (i, corp) in s.wecom.corps.iter().enumerate() {
         if corp.name.is_empty() || !corp.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(ConfigError::new(format!("wecom.corps[{i}].name"), "must be a non-empty [A-Za-z0-9_-] name"));

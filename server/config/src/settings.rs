@@ -269,12 +269,39 @@ impl Default for Smtp {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Wecom {
     pub corps: Vec<WecomCorp>,
     pub http_proxy: Option<String>,
     pub ca_file: Option<PathBuf>,
+    /// Calls per corp and API per minute and per hour (doc 90454: 10 000 and 150 000).
+    pub rate_per_minute: u64,
+    pub rate_per_hour: u64,
+    /// How long a frequency block (45009) is waited out before calling again: the minute window.
+    pub frequency_block_secs: u64,
+    /// First backoff after a transient error (−1, 45033, a dropped connection), doubled each retry.
+    pub retry_base_ms: u64,
+    /// Retries of a transient error (WeCom's doc: at most 3).
+    pub max_retries: u32,
+    /// Customers per page of the full sync (`batch/get_by_user`, 1..=100).
+    pub sync_page_size: u32,
+}
+
+impl Default for Wecom {
+    fn default() -> Self {
+        Self {
+            corps: vec![],
+            http_proxy: None,
+            ca_file: None,
+            rate_per_minute: 10_000,
+            rate_per_hour: 150_000,
+            frequency_block_secs: 60,
+            retry_base_ms: 500,
+            max_retries: 3,
+            sync_page_size: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -65,6 +65,7 @@ enum_with_codes!(
         ExportApprove => "export.approve",
         CustomerConsent => "customer.consent",
         CustomerAssign => "customer.assign",
+        WecomContactLink => "wecom.contact.link",
     }
 );
 
@@ -100,9 +101,12 @@ impl Role {
                 CustomerConsent,
                 PiiUnmask,
                 DataExport,
+                WecomContactLink,
             ],
-            Role::BranchManager => &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent],
-            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent],
+            Role::BranchManager => {
+                &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent, WecomContactLink]
+            }
+            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink],
         }
     }
 

@@ -18,3 +18,4 @@ pub mod pii;
 pub mod session;
 pub mod staff;
 pub mod wecom_contact;
+pub mod wecom_link;

@@ -161,6 +161,33 @@ pub fn apply(prev: Option<&Relation>, change: &Change, at: DateTime<Utc>) -> Opt
     Some(r)
 }
 
+/// The relation as a full sync saw it: WeCom listed it (with the channel `state` and the time it was added) in a
+/// page requested at `seen_at`. Callbacks of that second or later still apply on top (`apply` ignores only older
+/// ones); a relation whose last callback is newer than the page is left as it is (`None`).
+pub fn from_sync(
+    prev: Option<&Relation>,
+    state: Option<&str>,
+    added_at: Option<DateTime<Utc>>,
+    seen_at: DateTime<Utc>,
+) -> Option<Relation> {
+    use chrono::Timelike;
+    let seen_at = seen_at.with_nanosecond(0).unwrap_or(seen_at);
+    if prev.is_some_and(|p| p.last_event_at > seen_at) {
+        return None;
+    }
+    let live = prev.filter(|p| matches!(p.status, Status::Active | Status::Half));
+    Some(Relation {
+        status: Status::Active,
+        state: state.filter(|s| !s.is_empty()).map(str::to_string).or_else(|| prev.and_then(|p| p.state.clone())),
+        added_at: live.and_then(|p| p.added_at).or(added_at),
+        deleted_at: None,
+        delete_reason: None,
+        transfer_failure: None,
+        last_event: "sync".into(),
+        last_event_at: seen_at,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +243,28 @@ mod tests {
         assert_eq!(kept.status, Status::Active);
         let by_transfer = apply(Some(&live), &Change::Delete(DeleteReason::Transfer), t(2)).unwrap();
         assert_eq!(by_transfer.last_event, "del_external_contact");
+    }
+
+    #[test]
+    fn a_full_sync_makes_a_listed_relation_active_unless_a_newer_callback_said_otherwise() {
+        use chrono::TimeZone;
+        let t = |s: i64| Utc.timestamp_opt(1_700_000_000 + s, 0).unwrap();
+        let fresh = from_sync(None, Some("outlet-a1"), Some(t(-100)), t(0)).unwrap();
+        assert_eq!(
+            (fresh.status, fresh.state.as_deref(), fresh.added_at),
+            (Status::Active, Some("outlet-a1"), Some(t(-100)))
+        );
+        assert_eq!(fresh.last_event, "sync");
+        // A delete that happened after the page was requested wins over it; one before it is overruled.
+        let deleted = apply(Some(&fresh), &Change::Delete(DeleteReason::Customer), t(5)).unwrap();
+        assert_eq!(from_sync(Some(&deleted), None, Some(t(-100)), t(3)), None);
+        let again = from_sync(Some(&deleted), None, Some(t(6)), t(10)).unwrap();
+        assert_eq!(
+            (again.status, again.state.as_deref(), again.added_at),
+            (Status::Active, Some("outlet-a1"), Some(t(6)))
+        );
+        // A callback of the same second as the page still applies on top of it.
+        let synced = from_sync(None, None, None, t(20)).unwrap();
+        assert!(apply(Some(&synced), &Change::Edit, t(20)).is_some());
     }
 }

@@ -9,6 +9,7 @@ mod job;
 pub mod mail_outbox;
 pub mod rewrap;
 pub mod wecom_inbox;
+pub mod wecom_sync;
 mod worker;
 
 pub use job::{enqueue, JobCtx, JobError, JobHandler};

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `admin`, `audit`, `config`, `import`, `events`, `vault`.
+//! The command line: `serve`, `migrate`, `admin`, `audit`, `config`, `import`, `events`, `wecom`, `vault`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,6 +44,11 @@ pub enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
+    /// WeCom (企业微信).
+    Wecom {
+        #[command(subcommand)]
+        command: WecomCommand,
+    },
     /// The data vault: keys that seal personal and secret values.
     Vault {
         #[command(subcommand)]
@@ -69,6 +74,19 @@ pub enum EventsCommand {
         /// The day (YYYY-MM-DD); today by default.
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        #[arg(long, default_value_t = 60, hide = true)]
+        lease_secs: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WecomCommand {
+    /// Full sync of follow members, customers with their follow info, corp tags and remarks (resumable), and the
+    /// automatic links of contacts to customers.
+    Sync {
+        /// The `[[wecom.corps]]` name; every configured corp by default.
+        #[arg(long)]
+        corp: Option<String>,
         #[arg(long, default_value_t = 60, hide = true)]
         lease_secs: i64,
     },

@@ -6,6 +6,7 @@ mod foreground;
 mod import_cmd;
 mod logging;
 mod vault_cmd;
+mod wecom_cmd;
 
 use clap::Parser;
 use cli::{AdminCommand, AuditCommand, Cli, Command, ConfigCommand, TokenCommand};
@@ -153,6 +154,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             drop(c);
             events_cmd::derive(*date, *lease_secs, &pool, &env)
         }
+        Command::Wecom { command: cli::WecomCommand::Sync { corp, lease_secs } } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            run_migrations(&mut c)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
+            drop(c);
+            wecom_cmd::sync(corp.as_deref(), *lease_secs, &pool, &env)
+        }
         Command::Vault { command } => {
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
@@ -229,8 +239,12 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
         pollers.push(Arc::new(siyu_engine::mail_outbox::MailOutbox::new(Box::new(relay))));
     }
     let engine = Arc::new(
-        siyu_engine::Engine::new(pool.clone(), env.clone(), vec![Arc::new(siyu_engine::rewrap::Rewrap)])
-            .with_pollers(pollers),
+        siyu_engine::Engine::new(
+            pool.clone(),
+            env.clone(),
+            vec![Arc::new(siyu_engine::rewrap::Rewrap), Arc::new(siyu_engine::wecom_sync::WecomSync::default())],
+        )
+        .with_pollers(pollers),
     );
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let worker = engine.spawn(stop.clone(), Duration::from_secs(2));

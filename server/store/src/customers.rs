@@ -144,3 +144,23 @@ pub fn in_scope_by_idx(
     }
     Ok(out)
 }
+
+/// The customers whose mobile has one of these keyed indexes (any scope: a caller decides what to do with them).
+pub fn ids_by_mobile_idx(conn: &mut DbConn, idxs: &[String]) -> Result<Vec<String>> {
+    if idxs.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(customers::table
+        .filter(customers::mobile_idx.eq_any(idxs))
+        .order(customers::id.asc())
+        .select(customers::id)
+        .load(conn)?)
+}
+
+/// Which of `ids` are customers.
+pub fn existing_ids(conn: &mut DbConn, ids: &[String]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(customers::table.filter(customers::id.eq_any(ids)).select(customers::id).load(conn)?)
+}

@@ -189,6 +189,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     wecom_locks,
     mail_outbox,
     customer_consents,
+    wecom_follow_details,
+    wecom_contact_links,
+    wecom_tags,
 );
 
 diesel::table! {
@@ -502,5 +505,49 @@ diesel::table! {
         name -> Text,
         owner -> Nullable<Text>,
         lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    wecom_follow_details (id) {
+        id -> Text,
+        corp -> Text,
+        external_userid -> Text,
+        follow_userid -> Text,
+        remark -> Nullable<Text>,
+        description -> Nullable<Text>,
+        mobile_idxs -> Text,
+        tag_ids -> Text,
+        add_way -> BigInt,
+        wecom_created_at -> BigInt,
+        synced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_contact_links (id) {
+        id -> Text,
+        corp -> Text,
+        external_userid -> Text,
+        name -> Nullable<Text>,
+        contact_type -> BigInt,
+        customer_id -> Nullable<Text>,
+        link_method -> Nullable<Text>,
+        linked_by -> Nullable<Text>,
+        linked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_tags (corp, tag_id) {
+        corp -> Text,
+        tag_id -> Text,
+        name -> Text,
+        group_id -> Text,
+        group_name -> Text,
+        sort_order -> BigInt,
+        synced_at -> Timestamp,
     }
 }

@@ -3,7 +3,9 @@
 
 use crate::conn::DbConn;
 use crate::error::Result;
-use crate::schema::{accounts, customer_days, customers, holdings, wecom_tokens};
+use crate::schema::{
+    accounts, customer_days, customers, holdings, wecom_contact_links, wecom_follow_details, wecom_tokens,
+};
 use diesel::prelude::*;
 
 /// A sealed column: where it is, and the vault field class (data key) that seals it. The row id is part of the
@@ -78,4 +80,7 @@ sealed_columns! {
     HOLDING_AMOUNT: holdings.amount keyed by id as "holding.amount",
     CUSTOMER_DAY_AUM: customer_days.aum keyed by id as "customer.aum",
     WECOM_ACCESS_TOKEN: wecom_tokens.access_token keyed by corp as "wecom.access_token",
+    WECOM_REMARK: wecom_follow_details.remark keyed by id as "wecom.remark",
+    WECOM_DESCRIPTION: wecom_follow_details.description keyed by id as "wecom.remark",
+    WECOM_CONTACT_NAME: wecom_contact_links.name keyed by id as "wecom.contact_name",
 }

@@ -3,7 +3,8 @@
 //! exist without a rule.
 
 use crate::handlers::{
-    assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens, wecom,
+    assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens,
+    wecom, wecom_contacts,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -227,6 +228,17 @@ pub fn table() -> Vec<Route> {
         route!(POST "/wecom/callback/{name}", Public, wecom::receive, "wecom",
             "An encrypted WeCom event (XML or JSON envelope, at most 64 KiB): stored, then answered `success`",
             query = wecom::CallbackQuery),
+        route!(GET "/api/v1/wecom/contacts", Perm(P::CustomerRead), wecom_contacts::list, "wecom",
+            "WeCom contacts whose follow members' staff sit in scope; `unlinked=true`: the work queue of contacts \
+            not linked to a customer", query = wecom_contacts::ContactQuery, resp = wecom_contacts::WecomContactPage),
+        route!(GET "/api/v1/wecom/contacts/{contact_id}", Perm(P::CustomerRead), wecom_contacts::get, "wecom",
+            "One WeCom contact, its name masked", resp = wecom_contacts::WecomContactView),
+        route!(POST "/api/v1/wecom/contacts/{contact_id}/link", Perm(P::WecomContactLink), wecom_contacts::link,
+            "wecom", "Confirm that the contact is this customer (both in scope; audited)",
+            req = wecom_contacts::LinkRequest, resp = wecom_contacts::WecomContactView),
+        route!(DELETE "/api/v1/wecom/contacts/{contact_id}/link", Perm(P::WecomContactLink), wecom_contacts::unlink,
+            "wecom", "Remove the contact's link: back to the work queue, left alone by automatic linking (audited)",
+            resp = wecom_contacts::WecomContactView),
         route!(GET "/api/v1/system/status", Perm(P::SystemStatus), health::status, "system",
             "Version, database and migrations", resp = health::StatusView),
     ]

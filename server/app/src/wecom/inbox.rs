@@ -138,11 +138,16 @@ fn apply_one(c: &mut DbConn, row: &InboxRow, now: DateTime<Utc>) -> Result<std::
     // An event older than what the relation reflects changes nothing, and is done.
     if let Some(next) = rule::apply(prev_rel.as_ref(), &change, at) {
         contacts::save(c, &row_of(&row.corp, &external, &user, &next, now))?;
+        // A new customer may name themselves through the channel code's state: One-ID at once.
+        if matches!(change, Change::Add { .. } | Change::AddHalf { .. }) {
+            super::links::ensure_contact(c, &row.corp, &external, now)?;
+            super::links::auto_link(c, &row.corp, &external, now)?;
+        }
     }
     Ok(Ok(Status::Processed))
 }
 
-fn relation_of(r: &ContactRow) -> std::result::Result<Relation, String> {
+pub(crate) fn relation_of(r: &ContactRow) -> std::result::Result<Relation, String> {
     Ok(Relation {
         status: rule::Status::parse(&r.status).ok_or_else(|| format!("stored contact status {}", r.status))?,
         state: r.state.clone(),
@@ -155,7 +160,7 @@ fn relation_of(r: &ContactRow) -> std::result::Result<Relation, String> {
     })
 }
 
-fn row_of(corp: &str, external: &str, user: &str, r: &Relation, now: DateTime<Utc>) -> ContactRow {
+pub(crate) fn row_of(corp: &str, external: &str, user: &str, r: &Relation, now: DateTime<Utc>) -> ContactRow {
     ContactRow {
         corp: corp.into(),
         external_userid: external.into(),

@@ -2,7 +2,10 @@
 //! table in the background, and the access-token cache shared by replicas. Protocol facts: `docs/wecom.md`.
 
 pub mod callback;
+pub mod client;
 pub mod inbox;
+pub mod links;
+pub mod sync;
 pub mod tokens;
 
 use siyu_config::WecomCorp;

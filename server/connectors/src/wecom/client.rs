@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::errcode::{Status, WecomError};
+use super::limit::{classify, Decision, RateLimiter, RetryPolicy};
 use super::transport::{HttpRequest, Method, Refused, Transport, TransportError};
 
 /// Where tokens are kept between calls. The in-memory one serves a single process; siyu's store-backed cache (shared
@@ -112,6 +113,9 @@ pub struct WecomClient {
     corp_id: String,
     secret: String,
     tokens: Arc<dyn TokenCache>,
+    /// Shared by every client of the corp in the process; None: no limiting (tests of the bare client).
+    limiter: Option<Arc<RateLimiter>>,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for WecomClient {
@@ -131,7 +135,21 @@ impl WecomClient {
             corp_id: corp_id.to_owned(),
             secret: secret.to_owned(),
             tokens: Arc::new(MemoryTokenCache::default()),
+            limiter: None,
+            retry: RetryPolicy { max_transient_retries: 0, max_frequency_waits: 0, ..RetryPolicy::default() },
         }
+    }
+
+    /// Calls wait for the corp's per-API token buckets before they go out.
+    pub fn with_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Retries transient failures and waits out frequency blocks (the bare client gives up at once).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// Replaces the in-memory token cache (siyu passes its database-backed one).
@@ -183,9 +201,48 @@ impl WecomClient {
         if let Some(b) = &body {
             self.transport.guard(b)?;
         }
+        let (mut transient, mut blocked) = (0u32, 0u32);
+        loop {
+            let err = match self.call_once(method, path, query, &body) {
+                Ok(r) => return Ok(r),
+                Err(e) => e,
+            };
+            let failure = classify(&err);
+            let attempt = match failure {
+                super::limit::Failure::FrequencyLimit => {
+                    blocked += 1;
+                    blocked
+                }
+                _ => {
+                    transient += 1;
+                    transient
+                }
+            };
+            match self.retry.decide(failure, attempt, jitter()) {
+                Decision::GiveUp => return Err(err),
+                Decision::Retry(wait) => {
+                    tracing::warn!(path, errcode = ?err.errcode(), attempt, wait_ms = wait.as_millis() as u64,
+                        "WeCom call failed; retrying");
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+
+    /// One call, with the one refresh-and-retry of a token WeCom calls invalid.
+    fn call_once<R: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: &Option<String>,
+    ) -> Result<R> {
         let mut retried = false;
         loop {
             let token = self.access_token()?;
+            if let Some(l) = &self.limiter {
+                l.acquire(path);
+            }
             let mut q = vec![("access_token".to_owned(), token.clone())];
             q.extend(query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
             let req = HttpRequest { method, url: format!("{}{}", self.api_base, path), query: q, body: body.clone() };
@@ -199,6 +256,14 @@ impl WecomClient {
             }
         }
     }
+}
+
+/// A number in [0, 1) that differs between callers, for backoff jitter (no need for a strong source).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    (h.finish() % 10_000) as f64 / 10_000.0
 }
 
 /// Checks the status and errcode, then decodes the typed answer.

@@ -13,6 +13,8 @@ macro_rules! on_backend {
 }
 
 pub mod contacts;
+pub mod details;
 pub mod inbox;
+pub mod links;
 pub mod locks;
 pub mod tokens;

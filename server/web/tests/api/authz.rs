@@ -12,6 +12,7 @@ struct Targets {
     node: (String, String),
     staff: (String, String),
     customer: (String, String),
+    contact: (String, String),
 }
 
 fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
@@ -37,6 +38,13 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
                     t.customer.0.clone()
                 } else {
                     t.customer.1.clone()
+                }
+            }
+            "{contact_id}" => {
+                if own {
+                    t.contact.0.clone()
+                } else {
+                    t.contact.1.clone()
                 }
             }
             "{token_id}" => spare_token.to_string(),
@@ -100,6 +108,7 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
             json!({"survivor": t.customer.0, "merged": t.customer.0, "reason": "matrix check"})
         }
         ("POST", "/api/v1/customers/{customer_id}/unmerge") => json!({"reason": "matrix check"}),
+        ("POST", "/api/v1/wecom/contacts/{contact_id}/link") => json!({"customer_id": t.customer.0}),
         ("POST", "/api/v1/customers/{customer_id}/unmask") => {
             json!({"fields": ["name"], "reason": "matrix check of the access rules"})
         }
@@ -119,6 +128,10 @@ fn every_route_every_role_both_subtrees() {
         node: (org.outlet_a1.clone(), org.outlet_b1.clone()),
         staff: (victim_a, victim_b),
         customer: (customers.0, customers.1),
+        contact: (
+            crate::wecom_sync::seed_contact(&app, &org.outlet_a1, "rm-a", "wmAuthzOwn"),
+            crate::wecom_sync::seed_contact(&app, &org.outlet_b1, "rm-b", "wmAuthzOther"),
+        ),
     };
 
     let mut checked = 0;
@@ -154,7 +167,8 @@ fn every_route_every_role_both_subtrees() {
                     Access::Stages(s) => s.contains(&Stage::Full),
                     Access::Public => unreachable!(),
                 };
-                let scoped = ["{node_id}", "{staff_id}", "{customer_id}"].iter().any(|p| r.path.contains(p));
+                let scoped =
+                    ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}"].iter().any(|p| r.path.contains(p));
                 let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
                 if !allowed {
                     assert_eq!(resp.status, 403, "{what}: {}", resp.body);
@@ -202,6 +216,7 @@ fn every_protected_route_needs_a_principal() {
             .replace("{role}", "rm")
             .replace("{customer_id}", "x")
             .replace("{export_id}", "x")
+            .replace("{contact_id}", "x")
             .replace("{name}", "x");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {

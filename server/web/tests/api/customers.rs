@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde_json::json;
 use siyu_domain::access::Role;
 
-const NAME: &str = "欧阳明华";
-const MOBILE: &str = "13912345678";
+pub const NAME: &str = "欧阳明华";
+pub const MOBILE: &str = "13912345678";
 const ID_NUMBER: &str = "11010519491231002X";
 
 /// Two customers, one in each branch's outlet; returns their ids (branch A's first).

@@ -19,3 +19,4 @@ mod surface;
 mod tokens;
 mod vault;
 mod wecom;
+mod wecom_sync;

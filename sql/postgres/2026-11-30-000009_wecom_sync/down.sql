@@ -1,0 +1,3 @@
+DROP TABLE wecom_tags;
+DROP TABLE wecom_contact_links;
+DROP TABLE wecom_follow_details;
