@@ -220,6 +220,8 @@ pub struct SearchBy {
     pub customer_no: Option<String>,
     pub mobile: Option<String>,
     pub id_number: Option<String>,
+    /// A WeCom customer's id: the customers it is linked to (One-ID), not a personal identifier.
+    pub external_userid: Option<String>,
 }
 
 /// Customers in the caller's scope matching one identifier; audited (a search by personal data is a sensitive
@@ -227,6 +229,31 @@ pub struct SearchBy {
 pub fn search(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, by: &SearchBy) -> Result<Vec<MaskedCustomer>> {
     p.require(Permission::CustomerRead)?;
     let vault = env.vault.clone();
+    if let Some(ext) = &by.external_userid {
+        if by.customer_no.is_some() || by.mobile.is_some() || by.id_number.is_some() {
+            return Err(AppError::validation(
+                "search",
+                "give exactly one of customer_no, mobile, id_number, external_userid",
+            ));
+        }
+        let ext = ext.trim();
+        if ext.is_empty() || ext.len() > 64 || !ext.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(AppError::validation("external_userid", "is not a WeCom external_userid"));
+        }
+        let rows = store::by_external_userid(conn, &p.scope, ext)?;
+        let now = env.now();
+        write_tx(conn, |c| {
+            audit::append(
+                c,
+                &p.audit(meta),
+                &AuditEvent::success("pii.search", "customer", "")
+                    .with_detail(serde_json::json!({"by": "external_userid", "found": rows.len()})),
+                now,
+            )
+        })?;
+        return rows.into_iter().map(|r| masked(&vault, r)).collect();
+    }
     let (kind, col, normalized) = match (&by.customer_no, &by.mobile, &by.id_number) {
         (Some(n), None, None) => (Index::CustomerNo, sealed::CUSTOMER_NO, n.trim().to_string()),
         (None, Some(m), None) => (Index::Mobile, sealed::CUSTOMER_MOBILE, pii::normalize_mobile(m)),

@@ -112,6 +112,24 @@ pub fn search(conn: &mut DbConn, scope: &Scope, index: Index, idx: &str) -> Resu
     Ok(q.load(conn)?)
 }
 
+/// Customers inside `scope` linked to the WeCom customer `external_userid` (in any corp: an external_userid is
+/// unique per corp, and a person's ids in two corps differ).
+pub fn by_external_userid(conn: &mut DbConn, scope: &Scope, external_userid: &str) -> Result<Vec<CustomerRow>> {
+    use crate::schema::wecom_contact_links as links;
+    Ok(customers::table
+        .inner_join(org_nodes::table)
+        .filter(org_nodes::path.like(format!("{}%", escape_like(scope.prefix()))).escape('\\'))
+        .filter(
+            customers::id
+                .nullable()
+                .eq_any(links::table.filter(links::external_userid.eq(external_userid)).select(links::customer_id)),
+        )
+        .select(CustomerRow::as_select())
+        .order(customers::id.asc())
+        .limit(50)
+        .load(conn)?)
+}
+
 /// Up to `limit` customers after row id `after`, in id order (a resumable walk over every customer).
 pub fn page_after(conn: &mut DbConn, after: &str, limit: i64) -> Result<Vec<CustomerRow>> {
     Ok(customers::table

@@ -94,6 +94,8 @@ pub struct SearchRequest {
     /// Spaces, `+86` and full-width digits are accepted.
     pub mobile: Option<String>,
     pub id_number: Option<String>,
+    /// A WeCom customer's external_userid: the customers it is linked to.
+    pub external_userid: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -103,7 +105,12 @@ pub struct CustomerList {
 
 pub async fn search(ctx: Ctx, body: web::Json<SearchRequest>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let by = SearchBy { customer_no: b.customer_no, mobile: b.mobile, id_number: b.id_number };
+    let by = SearchBy {
+        customer_no: b.customer_no,
+        mobile: b.mobile,
+        id_number: b.id_number,
+        external_userid: b.external_userid,
+    };
     let found = ctx.with_principal(move |c, env, meta, p| ops::search(c, env, meta, p, &by)).await?;
     Ok(HttpResponse::Ok().json(CustomerList { items: found.into_iter().map(Into::into).collect() }))
 }

@@ -249,3 +249,40 @@ fn an_rm_records_a_marketing_refusal_per_channel_within_scope() {
     );
     assert_eq!(r.status, 404);
 }
+
+#[test]
+fn a_customer_is_found_by_a_linked_wecom_external_userid_within_scope() {
+    let app = TestApp::start();
+    let org = app.org();
+    let (a, _) = seed(&app, &org);
+    let now = siyu_store::time::to_db(chrono::Utc::now());
+    siyu_store::wecom::links::insert(
+        &mut app.conn(),
+        &siyu_store::wecom::links::LinkRow {
+            id: "link-1".into(),
+            corp: "main".into(),
+            external_userid: "wmAbC123_xyz".into(),
+            name: None,
+            contact_type: 1,
+            customer_id: Some(a.clone()),
+            link_method: Some("confirmed".into()),
+            linked_by: None,
+            linked_at: Some(now),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .unwrap();
+    let rm = app.user("rm.bj.ext", &org.outlet_a1, &[Role::Rm]);
+    let r = app.bearer(&rm).post("/api/v1/customers/search", json!({"external_userid": "wmAbC123_xyz"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["items"][0]["id"], a.as_str());
+    let other = app.user("rm.sh.ext", &org.outlet_b1, &[Role::Rm]);
+    let r = app.bearer(&other).post("/api/v1/customers/search", json!({"external_userid": "wmAbC123_xyz"}));
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 0, "another outlet's RM finds nothing");
+    let r = app.bearer(&rm).post("/api/v1/customers/search", json!({"external_userid": "wm x'; --"}));
+    assert_eq!(r.status, 400);
+    let r =
+        app.bearer(&rm).post("/api/v1/customers/search", json!({"external_userid": "wmAbC123_xyz", "mobile": MOBILE}));
+    assert_eq!(r.status, 400);
+}
