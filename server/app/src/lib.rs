@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod clock;
 pub mod customers;
+pub mod demo;
 pub mod egress;
 pub mod error;
 pub mod events;

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod customer;
+pub mod demo;
 pub mod egress;
 pub mod events;
 pub mod export;

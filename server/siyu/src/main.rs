@@ -1,6 +1,7 @@
 //! `siyu`: one binary for the server and its administration.
 
 mod cli;
+mod demo_cmd;
 mod events_cmd;
 mod foreground;
 mod import_cmd;
@@ -152,6 +153,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let env = env_of(s, &mut c, stderr_warning)?;
             drop(c);
             events_cmd::derive(*date, *lease_secs, &pool, &env)
+        }
+        Command::Demo { command: cli::DemoCommand::Seed(args) } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            run_migrations(&mut c)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
+            drop(c);
+            demo_cmd::seed(args, &pool, &env)
         }
         Command::Vault { command } => {
             let s = settings(&cli)?;
