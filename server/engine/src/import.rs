@@ -49,7 +49,8 @@ impl JobHandler for Import {
     fn run(&self, ctx: &mut JobCtx<'_>) -> Result<serde_json::Value, JobError> {
         let p: Params = serde_json::from_value(ctx.params().clone()).map_err(fail)?;
         let job_id = ctx.job.id.clone();
-        let after = ctx.checkpoint().and_then(|c| c["line"].as_i64()).unwrap_or(1);
+        let header_lines = p.layout.header_lines();
+        let after = ctx.checkpoint().and_then(|c| c["line"].as_i64()).unwrap_or(header_lines);
         // The file must still be the file that was checked: a replaced file is never half-loaded.
         let again = imports::check_file(&p.path, p.encoding, &p.layout, false).map_err(fail)?;
         if again.sha256 != p.file.sha256 {
@@ -78,7 +79,7 @@ impl JobHandler for Import {
             )
             .map_err(|e| JobError::Retry(e.to_string()))?;
             drop(c);
-            let done = (lines.line_no() - 1).min(p.file.rows);
+            let done = (lines.line_no() - header_lines).min(p.file.rows);
             ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": lines.line_no()})))?;
         }
         let audit_ctx = AuditContext {
