@@ -9,6 +9,7 @@ pub mod events;
 pub mod export;
 pub mod holding;
 pub mod ids;
+pub mod inbound;
 pub mod layout;
 pub mod org;
 pub mod password;

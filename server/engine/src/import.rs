@@ -4,10 +4,14 @@
 
 use crate::job::{JobCtx, JobError, JobHandler};
 use siyu_app::imports::{self, CheckedFile, Encoding, Lines, Resolver};
+use siyu_app::{AppError, Env};
 use siyu_domain::layout::{Dataset, Layout};
 use siyu_domain::org::Scope;
-use siyu_store::audit::AuditContext;
-use std::path::PathBuf;
+use siyu_store::audit::{self, AuditContext, AuditEvent};
+use siyu_store::jobs::{Job, NewJob};
+use siyu_store::tx::write_tx;
+use siyu_store::{DbConn, StoreError};
+use std::path::{Path, PathBuf};
 
 pub const KIND: &str = "import.customers";
 pub const HOLDINGS_KIND: &str = "import.holdings";
@@ -24,6 +28,62 @@ pub struct Params {
     pub report: PathBuf,
     /// Who queued it, for the audit record of the publication.
     pub actor: String,
+}
+
+/// A file to import, as the command line or the inbound folder found it.
+pub struct FileImport<'a> {
+    pub dataset: Dataset,
+    pub path: &'a Path,
+    pub layout: Layout,
+    pub encoding: Encoding,
+    pub require_control: bool,
+    pub max_reject_share: f64,
+    /// Where the reject report goes: `DIR/<dataset>-<sha256 prefix>-rejects.csv`.
+    pub report_dir: PathBuf,
+}
+
+/// Why a file was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// Refused whole before any write (control file, authentication column, layout); the refusal is audited.
+    #[error("{0}")]
+    Refused(AppError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks a file and queues its import (the same file twice, under any name, is one job): the job and whether it
+/// is new. A refused file is audited, without any value of the file.
+pub fn queue(conn: &mut DbConn, env: &Env, ctx: &AuditContext, f: FileImport<'_>) -> Result<(Job, bool), QueueError> {
+    let kind = kind_of(f.dataset);
+    let file = match imports::check_file(f.path, f.encoding, &f.layout, f.require_control) {
+        Ok(file) => file,
+        Err(e) => {
+            let now = env.now();
+            let ev = AuditEvent::failure(kind, "file", f.path.display().to_string(), "file_rejected");
+            write_tx(conn, |c| audit::append(c, ctx, &ev, now))?;
+            return Err(QueueError::Refused(e));
+        }
+    };
+    let key = format!("{kind}:{}", file.sha256);
+    let report = f.report_dir.join(format!("{}-{}-rejects.csv", f.dataset.as_str(), &file.sha256[..16]));
+    let params = Params {
+        path: f.path.to_path_buf(),
+        layout: f.layout,
+        encoding: f.encoding,
+        file,
+        max_reject_share: f.max_reject_share,
+        report,
+        actor: ctx.actor_name.clone(),
+    };
+    let new = NewJob {
+        kind,
+        params: serde_json::to_value(&params).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        dedupe_key: Some(&key),
+        created_by: None,
+        max_attempts: 3,
+    };
+    Ok(crate::enqueue(conn, env, ctx, new)?)
 }
 
 /// The import of one dataset's files.

@@ -233,8 +233,19 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     // A wrong KEK stops here, before anything is served or written.
     let env = env_of(s, &mut *conn(&pool)?, |w| tracing::warn!("{w}"))?;
     let engine = Arc::new(
-        siyu_engine::Engine::new(pool.clone(), env.clone(), vec![Arc::new(siyu_engine::rewrap::Rewrap)])
-            .with_pollers(vec![Arc::new(siyu_engine::wecom_inbox::WecomInbox::default())]),
+        siyu_engine::Engine::new(
+            pool.clone(),
+            env.clone(),
+            vec![
+                Arc::new(siyu_engine::rewrap::Rewrap),
+                Arc::new(siyu_engine::import::Import(siyu_domain::layout::Dataset::Customers)),
+                Arc::new(siyu_engine::import::Import(siyu_domain::layout::Dataset::Holdings)),
+            ],
+        )
+        .with_pollers(vec![
+            Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),
+            Arc::new(siyu_engine::inbound::Inbound::default()),
+        ]),
     );
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let worker = engine.spawn(stop.clone(), Duration::from_secs(2));
