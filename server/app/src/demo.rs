@@ -33,7 +33,11 @@ pub fn seed_org(conn: &mut DbConn, env: &Env, ctx: &AuditContext, org: &DemoOrg)
             Some(r) => r,
             None => {
                 added.nodes += 1;
-                org_store::insert(c, NewNode { parent: None, code: "HQ", name: "总行", kind: NodeKind::HeadOffice }, now)?
+                org_store::insert(
+                    c,
+                    NewNode { parent: None, code: "HQ", name: "总行", kind: NodeKind::HeadOffice },
+                    now,
+                )?
             }
         };
         let mut nodes = HashMap::new();

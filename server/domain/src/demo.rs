@@ -112,7 +112,8 @@ const CITIES: [(&str, &str); 8] = [
 ];
 const DISTRICTS: [&str; 12] =
     ["东城", "西城", "朝阳", "海淀", "滨江", "天河", "福田", "南山", "鼓楼", "武侯", "江汉", "徐汇"];
-const STREETS: [&str; 10] = ["人民路", "中山路", "解放路", "建设路", "和平路", "新华路", "长江路", "金融街", "科技园", "湖滨"];
+const STREETS: [&str; 10] =
+    ["人民路", "中山路", "解放路", "建设路", "和平路", "新华路", "长江路", "金融街", "科技园", "湖滨"];
 
 /// One RM for about this many customers (a real mass-affluent book is 300–800).
 pub const CUSTOMERS_PER_RM: u64 = 400;
@@ -139,7 +140,8 @@ pub fn org(customers: u64, seed: u64) -> DemoOrg {
         });
         no
     };
-    o.nodes.push(DemoNode { code: "REMOTE".into(), name: "远程银行直营团队".into(), kind: "team", parent: None });
+    o.nodes
+        .push(DemoNode { code: "REMOTE".into(), name: "远程银行直营团队".into(), kind: "team", parent: None });
     for _ in 0..(rm_count / 20).clamp(2, 200) {
         let no = person(&mut rng, "REMOTE", vec!["remote_rm"], &mut o);
         o.remote_rms.push(no);
@@ -193,12 +195,13 @@ pub fn org(customers: u64, seed: u64) -> DemoOrg {
 }
 
 const SURNAMES: [&str; 30] = [
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗",
-    "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "欧阳",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "欧阳",
 ];
 const GIVEN: [&str; 40] = [
-    "伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "英", "华", "玲", "军", "平",
-    "刚", "桂", "文", "辉", "鹏", "霞", "丹", "红", "宇", "浩", "欣", "怡", "晨", "子", "思", "嘉", "雨", "博", "佳", "琳",
+    "伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "英", "华", "玲", "军",
+    "平", "刚", "桂", "文", "辉", "鹏", "霞", "丹", "红", "宇", "浩", "欣", "怡", "晨", "子", "思", "嘉", "雨", "博",
+    "佳", "琳",
 ];
 
 fn person_name(rng: &mut Rng) -> String {
@@ -211,8 +214,10 @@ fn person_name(rng: &mut Rng) -> String {
 }
 
 /// Administrative division codes (the first six digits of an ID number).
-const REGIONS: [&str; 12] =
-    ["110105", "110108", "310104", "310115", "440106", "440304", "330106", "320106", "510107", "420103", "370102", "500103"];
+const REGIONS: [&str; 12] = [
+    "110105", "110108", "310104", "310115", "440106", "440304", "330106", "320106", "510107", "420103", "370102",
+    "500103",
+];
 
 /// A resident ID number (GB 11643-1999) with a valid check digit; odd sequence digit = male.
 pub fn id_number(region: &str, birth: NaiveDate, seq: u32, male: bool) -> String {
@@ -228,7 +233,8 @@ const MOBILE_PREFIXES: [&str; 16] =
     ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "158", "159", "176", "180", "186", "188"];
 
 /// The default customers layout's header.
-pub const CUSTOMER_HEADER: &str = "customer_no,name,id_number,mobile,gender,birth_date,risk_level,risk_assessed_on,aum,\
+pub const CUSTOMER_HEADER: &str =
+    "customer_no,name,id_number,mobile,gender,birth_date,risk_level,risk_assessed_on,aum,\
                                    outlet_code,rm_employee_no";
 /// The default holdings layout's header.
 pub const HOLDING_HEADER: &str = "customer_no,product_code,product_name,product_type,product_risk,amount,start_date,\
@@ -249,7 +255,8 @@ pub struct Product {
 /// The bank's shelf: deposits, wealth-management products, funds, insurance and gold.
 pub fn catalogue() -> Vec<Product> {
     let mut p = Vec::new();
-    for (i, (months, name)) in [(3, "三个月"), (6, "六个月"), (12, "一年期"), (36, "三年期"), (60, "五年期")].iter().enumerate()
+    for (i, (months, name)) in
+        [(3, "三个月"), (6, "六个月"), (12, "一年期"), (36, "三年期"), (60, "五年期")].iter().enumerate()
     {
         p.push(Product {
             code: format!("DP{:03}", i + 1),
@@ -282,7 +289,11 @@ pub fn catalogue() -> Vec<Product> {
     for i in 0..10u8 {
         p.push(Product {
             code: format!("FD{:06}", 110_011 + u32::from(i) * 37),
-            name: format!("{}{}", ["沪深300指数", "稳健债券", "科技成长混合", "消费精选股票", "货币市场"][usize::from(i % 5)], ["A", "C"][usize::from(i % 2)]),
+            name: format!(
+                "{}{}",
+                ["沪深300指数", "稳健债券", "科技成长混合", "消费精选股票", "货币市场"][usize::from(i % 5)],
+                ["A", "C"][usize::from(i % 2)]
+            ),
             kind: "fund",
             risk: [4, 2, 4, 5, 1][usize::from(i % 5)],
             term_days: 0,
@@ -334,7 +345,8 @@ pub fn customer(org: &DemoOrg, shelf: &[Product], seed: u64, i: u64, as_of: Naiv
     let mut r = Rng::for_item(seed, i);
     let male = r.below(2) == 0;
     let age = 22 + (r.unit().powf(1.3) * 60.0) as i64;
-    let birth = NaiveDate::from_ymd_opt(as_of.year() - age as i32, 1, 1).unwrap_or(as_of) + Duration::days(r.below(365) as i64);
+    let birth =
+        NaiveDate::from_ymd_opt(as_of.year() - age as i32, 1, 1).unwrap_or(as_of) + Duration::days(r.below(365) as i64);
     let region = r.pick(&REGIONS);
     let idn = id_number(region, birth, r.below(500) as u32, male);
     let mobile = format!("{}{:08}", r.pick(&MOBILE_PREFIXES), r.below(100_000_000));

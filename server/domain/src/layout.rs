@@ -159,9 +159,14 @@ impl Layout {
                 let mut ranges: Vec<(std::ops::Range<usize>, &str)> = vec![];
                 for f in &l.fields {
                     if f.start == 0 || f.width == 0 {
-                        return Err(format!("layout {}: {} starts at byte 1 or later and is 1 byte or wider", l.name, f.field));
+                        return Err(format!(
+                            "layout {}: {} starts at byte 1 or later and is 1 byte or wider",
+                            l.name, f.field
+                        ));
                     }
-                    if let Some((_, other)) = ranges.iter().find(|(r, _)| r.start < f.range().end && f.range().start < r.end) {
+                    if let Some((_, other)) =
+                        ranges.iter().find(|(r, _)| r.start < f.range().end && f.range().start < r.end)
+                    {
                         return Err(format!("layout {}: {} overlaps {other}", l.name, f.field));
                     }
                     ranges.push((f.range(), &f.field));

@@ -116,31 +116,49 @@ impl JobHandler for Import {
         if again.sha256 != p.file.sha256 {
             return Err(JobError::Fatal("the file changed since it was checked: import it again".into()));
         }
-        let mut lines = Lines::open(&p.path, after).map_err(fail)?;
         let mut resolver = Resolver::default();
         let scope = Scope::subtree("/");
-        loop {
-            let batch = lines.next_batch(BATCH).map_err(fail)?;
-            if batch.is_empty() {
-                break;
+        let mut from = after;
+        // At most twice: a stage that lost rows (PostgreSQL empties its unlogged stage after a crash) is staged
+        // again from the start, so what is published is always the whole file.
+        for attempt in 0..2 {
+            let mut lines = Lines::open(&p.path, from).map_err(fail)?;
+            loop {
+                let batch = lines.next_batch(BATCH).map_err(fail)?;
+                if batch.is_empty() {
+                    break;
+                }
+                let mut c = ctx.conn()?;
+                imports::stage_batch(
+                    &mut c,
+                    ctx.env,
+                    &scope,
+                    &job_id,
+                    self.0,
+                    &p.file,
+                    &p.layout,
+                    p.encoding,
+                    &batch,
+                    &mut resolver,
+                )
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+                drop(c);
+                let done = (lines.line_no() - header_lines).min(p.file.rows);
+                ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": lines.line_no()})))?;
             }
             let mut c = ctx.conn()?;
-            imports::stage_batch(
-                &mut c,
-                ctx.env,
-                &scope,
-                &job_id,
-                self.0,
-                &p.file,
-                &p.layout,
-                p.encoding,
-                &batch,
-                &mut resolver,
-            )
-            .map_err(|e| JobError::Retry(e.to_string()))?;
+            let accounted = imports::accounted(&mut c, self.0, &job_id).map_err(|e| JobError::Retry(e.to_string()))?;
+            if accounted == p.file.rows {
+                break;
+            }
+            if attempt == 1 {
+                return Err(JobError::Retry(format!("{accounted} of {} rows staged: trying again", p.file.rows)));
+            }
+            tracing::warn!(job = %job_id, accounted, rows = p.file.rows, "the stage lost rows: staging again");
+            imports::restart(&mut c, self.0, &job_id).map_err(|e| JobError::Retry(e.to_string()))?;
             drop(c);
-            let done = (lines.line_no() - header_lines).min(p.file.rows);
-            ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": lines.line_no()})))?;
+            ctx.report(0, Some(p.file.rows), Some(serde_json::json!({"line": header_lines})))?;
+            from = header_lines;
         }
         let audit_ctx = AuditContext {
             actor_name: p.actor.clone(),

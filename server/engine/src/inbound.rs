@@ -67,10 +67,9 @@ fn layout_of(env: &Env, dataset: Dataset) -> Result<Layout, String> {
     };
     match file {
         None => Ok(Layout::default_for(dataset)),
-        Some(p) => Layout::from_toml(
-            &std::fs::read_to_string(p).map_err(|e| format!("layout {}: {e}", p.display()))?,
-            dataset,
-        ),
+        Some(p) => {
+            Layout::from_toml(&std::fs::read_to_string(p).map_err(|e| format!("layout {}: {e}", p.display()))?, dataset)
+        }
     }
 }
 

@@ -43,15 +43,16 @@ fn fixture_with(tweak: impl FnOnce(&mut siyu_config::Settings)) -> Fixture {
         use siyu_domain::org::NodeKind;
         use siyu_store::org::{insert, NewNode};
         let now = chrono::Utc::now();
-        insert(&mut pool.get().unwrap(), NewNode { parent: None, code: "HQ", name: "总行", kind: NodeKind::HeadOffice }, now)
-            .unwrap();
+        insert(
+            &mut pool.get().unwrap(),
+            NewNode { parent: None, code: "HQ", name: "总行", kind: NodeKind::HeadOffice },
+            now,
+        )
+        .unwrap();
     }
-    let engine = Engine::new(
-        pool.clone(),
-        env,
-        vec![Arc::new(Import(Dataset::Customers)), Arc::new(Import(Dataset::Holdings))],
-    )
-    .with_pollers(vec![Arc::new(Inbound::default())]);
+    let engine =
+        Engine::new(pool.clone(), env, vec![Arc::new(Import(Dataset::Customers)), Arc::new(Import(Dataset::Holdings))])
+            .with_pollers(vec![Arc::new(Inbound::default())]);
     Fixture { engine, pool, inbound, _db: db, _dir: dir }
 }
 
@@ -113,7 +114,12 @@ fn complete_files_are_imported_and_moved_with_their_report() {
     let done = ls(&f.inbound.join("done"));
     assert_eq!(
         done,
-        ["CUST_20261130.csv", "CUST_20261130.csv.ctl", "CUST_20261130.csv.rejects.csv", "CUST_20261130.csv.result.json"]
+        [
+            "CUST_20261130.csv",
+            "CUST_20261130.csv.ctl",
+            "CUST_20261130.csv.rejects.csv",
+            "CUST_20261130.csv.result.json"
+        ]
     );
     let note = std::fs::read_to_string(f.inbound.join("done/CUST_20261130.csv.result.json")).unwrap();
     assert!(note.contains("\"succeeded\"") && note.contains("\"inserted\":20"), "{note}");

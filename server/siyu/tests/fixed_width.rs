@@ -74,10 +74,8 @@ fn a_gbk_fixed_width_file_loads_by_byte_position_and_a_cut_character_rejects_its
     cut[12..24].copy_from_slice(&[b"A".as_slice(), &gbk("王伟伟伟伟王", 12)[..11]].concat());
     file.extend(cut);
     let path = env.write("CUST_20261130.dat", &file);
-    let o = env.import(
-        &path,
-        &["--layout", layout.to_str().unwrap(), "--encoding", "gbk", "--max-reject-share", "0.05"],
-    );
+    let o =
+        env.import(&path, &["--layout", layout.to_str().unwrap(), "--encoding", "gbk", "--max-reject-share", "0.05"]);
     assert!(o.status.success(), "{}", out(&o));
     assert!(out(&o).contains("loaded 41 row(s) (41 new, 0 updated), rejected 1"), "{}", out(&o));
     let report = std::fs::read_dir(env.dir.path().join("data/imports")).unwrap().next().unwrap().unwrap().path();
@@ -114,7 +112,8 @@ fn a_gbk_fixed_width_file_loads_by_byte_position_and_a_cut_character_rejects_its
 #[test]
 fn a_fixed_width_header_naming_authentication_data_refuses_the_file() {
     let env = Env::new();
-    let layout = env.write("fixed.toml", LAYOUT.replace("format = \"fixed\"", "format = \"fixed\"\nheader = true").as_bytes());
+    let layout =
+        env.write("fixed.toml", LAYOUT.replace("format = \"fixed\"", "format = \"fixed\"\nheader = true").as_bytes());
     let mut file = b"CUST_NO     NAME        ID_NUMBER         MOBILE     ORG   RM      PIN\r\n".to_vec();
     file.extend(record(1, "李芳"));
     let o = env.import(&env.write("CUST.dat", &file), &["--layout", layout.to_str().unwrap(), "--encoding", "gbk"]);

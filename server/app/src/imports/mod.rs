@@ -4,10 +4,12 @@
 
 mod customers;
 mod holdings;
+mod seal;
 
 use crate::error::{AppError, Result};
 use crate::Env;
 pub use customers::Resolver;
+use diesel::Connection;
 use sha2::{Digest, Sha256};
 use siyu_domain::layout::{self, Dataset, Format, Layout};
 use siyu_domain::org::Scope;
@@ -116,8 +118,9 @@ pub fn check_file(path: &Path, enc: Encoding, layout: &Layout, require_control: 
         return Err(refused("the file is empty".into(), "文件为空".into()));
     }
     let decode_header = |h: &[u8]| {
-        enc.decode(h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h))
-            .ok_or_else(|| refused("the header row is not valid in the declared encoding".into(), "表头编码无效".into()))
+        enc.decode(h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)).ok_or_else(|| {
+            refused("the header row is not valid in the declared encoding".into(), "表头编码无效".into())
+        })
     };
     let fields = match layout.format {
         Format::Delimited => {
@@ -289,6 +292,28 @@ pub fn stage_batch(
         Dataset::Customers => customers::stage(conn, env, scope, job_id, file, records, rejects, resolver),
         Dataset::Holdings => holdings::stage(conn, env, scope, job_id, file, records, rejects),
     }
+}
+
+/// Rows of the file the job has accounted for so far: staged or rejected. Before publishing it must be every
+/// row of the file (a PostgreSQL crash empties the unlogged stage).
+pub fn accounted(conn: &mut DbConn, dataset: Dataset, job_id: &str) -> Result<i64> {
+    let staged = match dataset {
+        Dataset::Customers => imports::staged(conn, job_id)?,
+        Dataset::Holdings => holding_imports::staged(conn, job_id)?,
+    };
+    Ok(staged + imports::rejected(conn, job_id)?)
+}
+
+/// Empties a job's stage and rejects, to stage its file again from the start.
+pub fn restart(conn: &mut DbConn, dataset: Dataset, job_id: &str) -> Result<()> {
+    conn.transaction(|c| {
+        match dataset {
+            Dataset::Customers => imports::clear(c, job_id)?,
+            Dataset::Holdings => holding_imports::clear(c, job_id)?,
+        }
+        imports::clear_rejects(c, job_id)?;
+        Ok(())
+    })
 }
 
 /// How an import ended.
