@@ -206,9 +206,9 @@ const GIVEN: [&str; 40] = [
 
 fn person_name(rng: &mut Rng) -> String {
     let mut n = String::from(*rng.pick(&SURNAMES));
-    n.push_str(*rng.pick(&GIVEN));
+    n.push_str(rng.pick::<&str>(&GIVEN));
     if rng.below(3) > 0 {
-        n.push_str(*rng.pick(&GIVEN));
+        n.push_str(rng.pick::<&str>(&GIVEN));
     }
     n
 }
