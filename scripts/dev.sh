@@ -40,6 +40,13 @@ if [[ ! -f "$PWFILE" ]]; then
         echo "  (an administrator already exists; log in with your own account)"
     fi
 fi
+# A small demonstration bank on the first run (synthetic customers, sealed like real data); SIYU_DEMO_CUSTOMERS=0
+# skips it. The marker keeps later runs from seeding again (a re-seed would change nothing anyway).
+DEMO_CUSTOMERS="${SIYU_DEMO_CUSTOMERS:-2000}"
+if [[ "$DEMO_CUSTOMERS" != 0 && ! -f data/.demo-seeded ]]; then
+    echo "==> seeding a demonstration bank of $DEMO_CUSTOMERS customers"
+    "$BIN" demo seed --customers "$DEMO_CUSTOMERS" --seed 1 && touch data/.demo-seeded
+fi
 BIND="${SIYU__SERVER__BIND:-127.0.0.1:8080}"
 echo
 echo "  Open   http://$BIND/"

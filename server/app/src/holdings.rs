@@ -52,11 +52,22 @@ pub(crate) fn row_of(
     existing: Option<&HoldingRow>,
     now: chrono::NaiveDateTime,
 ) -> Result<HoldingRow> {
+    row_with(v, customer_id, existing, now, |id, amount| seal(vault, sealed::HOLDING_AMOUNT, id, amount))
+}
+
+/// As `row_of`, the amount sealed by `seal_amount(row id, plaintext)` (a batch's sealer).
+pub(crate) fn row_with(
+    v: &ValidHolding,
+    customer_id: &str,
+    existing: Option<&HoldingRow>,
+    now: chrono::NaiveDateTime,
+    seal_amount: impl Fn(&str, &str) -> Result<String>,
+) -> Result<HoldingRow> {
     let id = existing.map(|e| e.id.clone()).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let navs = existing.map(nav_history).unwrap_or_default().after(v.nav, v.nav_date);
     let nav_text = |n: Option<Nav>| n.map(Nav::to_text);
     Ok(HoldingRow {
-        amount: seal(vault, sealed::HOLDING_AMOUNT, &id, &v.amount_fen.to_string())?,
+        amount: seal_amount(&id, &v.amount_fen.to_string())?,
         amount_band: pii::aum_band(v.amount_fen, pii::DEFAULT_AUM_BOUNDS_YUAN),
         id,
         customer_id: customer_id.to_string(),

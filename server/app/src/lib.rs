@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod consent;
 pub mod customers;
+pub mod demo;
 pub mod egress;
 pub mod error;
 pub mod events;

@@ -223,11 +223,35 @@ pub struct Import {
     pub max_reject_share: f64,
     /// Refuse files without a control file `FILE.ctl`.
     pub require_control: bool,
+    /// A folder the engine watches: complete files whose names match a pattern below are imported, then moved to
+    /// `done/` or `rejected/` with their report. None: no watched folder.
+    pub inbound_dir: Option<PathBuf>,
+    /// File-name pattern (`*` any run of characters, `?` one) of customer files in the inbound folder.
+    pub inbound_customers: String,
+    /// File-name pattern of holdings files in the inbound folder.
+    pub inbound_holdings: String,
+    /// Layout files (TOML) of the inbound folder's customer and holdings files; the default layouts when unset.
+    pub inbound_customers_layout: Option<PathBuf>,
+    pub inbound_holdings_layout: Option<PathBuf>,
+    /// The inbound folder's files' encoding (utf-8, gbk, gb18030).
+    pub inbound_encoding: String,
+    /// A file without a control file is taken once its size has not changed for this long (seconds).
+    pub inbound_stable_secs: u64,
 }
 
 impl Default for Import {
     fn default() -> Self {
-        Self { max_reject_share: 0.01, require_control: false }
+        Self {
+            max_reject_share: 0.01,
+            require_control: false,
+            inbound_dir: None,
+            inbound_customers: "customers*".into(),
+            inbound_holdings: "holdings*".into(),
+            inbound_customers_layout: None,
+            inbound_holdings_layout: None,
+            inbound_encoding: "utf-8".into(),
+            inbound_stable_secs: 10,
+        }
     }
 }
 

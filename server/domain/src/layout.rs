@@ -71,15 +71,53 @@ impl Dataset {
     }
 }
 
-/// A delimited layout: the delimiter, and for each column header of the file the field it fills.
+/// How a file's records are cut into fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Fields separated by a delimiter, with a header row naming the columns.
+    #[default]
+    Delimited,
+    /// Fields at fixed byte positions, as core-banking systems write them: positions count bytes of the file's
+    /// encoding (a Chinese character is 2 bytes in GBK, 3 in UTF-8).
+    Fixed,
+}
+
+/// One field of a fixed-width record: `width` bytes from byte `start` (1-based, as record layouts document it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedField {
+    pub field: String,
+    pub start: usize,
+    pub width: usize,
+}
+
+impl FixedField {
+    /// The 0-based byte range of the field.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start.saturating_sub(1)..self.start.saturating_sub(1) + self.width
+    }
+}
+
+/// A layout: delimited (the delimiter, and for each column header of the file the field it fills) or fixed-width
+/// (each field's byte position and width).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layout {
     pub name: String,
+    #[serde(default)]
+    pub format: Format,
     #[serde(default = "comma")]
     pub delimiter: char,
     /// File column header → field name. Columns not listed make the file refused (nothing is loaded blindly).
+    #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// Fixed-width fields, in any order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FixedField>,
+    /// Fixed width: whether the first line is a header to skip (default: no header, every line is a record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<bool>,
 }
 
 fn comma() -> char {
@@ -91,8 +129,11 @@ impl Layout {
     pub fn default_for(dataset: Dataset) -> Self {
         Layout {
             name: dataset.as_str().into(),
+            format: Format::Delimited,
             delimiter: ',',
             columns: dataset.fields().iter().map(|f| (f.to_string(), f.to_string())).collect(),
+            fields: vec![],
+            header: None,
         }
     }
 
@@ -100,20 +141,74 @@ impl Layout {
         Self::default_for(Dataset::Customers)
     }
 
-    /// A layout from its TOML text (`name`, `delimiter`, `[columns]`), checked against the dataset's fields.
+    /// A layout from its TOML text (`name`, `delimiter`, `[columns]`; or `format = "fixed"` and `[[fields]]`
+    /// with `field`, `start`, `width`), checked against the dataset's fields.
     pub fn from_toml(text: &str, dataset: Dataset) -> Result<Self, String> {
         let l: Layout = parse_layout(text)?;
-        for field in l.columns.values() {
+        let filled: Vec<&String> = match l.format {
+            Format::Delimited => {
+                if !l.fields.is_empty() || l.header.is_some() {
+                    return Err(format!("layout {}: [[fields]] and header are for format = \"fixed\"", l.name));
+                }
+                l.columns.values().collect()
+            }
+            Format::Fixed => {
+                if !l.columns.is_empty() {
+                    return Err(format!("layout {}: a fixed-width layout has [[fields]], not [columns]", l.name));
+                }
+                let mut ranges: Vec<(std::ops::Range<usize>, &str)> = vec![];
+                for f in &l.fields {
+                    if f.start == 0 || f.width == 0 {
+                        return Err(format!(
+                            "layout {}: {} starts at byte 1 or later and is 1 byte or wider",
+                            l.name, f.field
+                        ));
+                    }
+                    if let Some((_, other)) =
+                        ranges.iter().find(|(r, _)| r.start < f.range().end && f.range().start < r.end)
+                    {
+                        return Err(format!("layout {}: {} overlaps {other}", l.name, f.field));
+                    }
+                    ranges.push((f.range(), &f.field));
+                }
+                l.fields.iter().map(|f| &f.field).collect()
+            }
+        };
+        for (i, field) in filled.iter().enumerate() {
             if !dataset.fields().contains(&field.as_str()) {
                 return Err(format!("layout {}: unknown field {field}", l.name));
             }
+            if filled[..i].contains(field) {
+                return Err(format!("layout {}: {field} is filled twice", l.name));
+            }
         }
         for required in dataset.required() {
-            if !l.columns.values().any(|f| f == required) {
+            if !filled.iter().any(|f| f == required) {
                 return Err(format!("layout {}: no column fills {required}", l.name));
             }
         }
         Ok(l)
+    }
+
+    /// Lines before the first record: the header row of a delimited file; for a fixed-width file, one when it
+    /// declares a header.
+    pub fn header_lines(&self) -> i64 {
+        match self.format {
+            Format::Delimited => 1,
+            Format::Fixed => i64::from(self.header.unwrap_or(false)),
+        }
+    }
+
+    /// A fixed-width record's fields, each the bytes at its position (a short line leaves the fields past its
+    /// end empty).
+    pub fn cut<'a>(&self, line: &'a [u8]) -> Vec<&'a [u8]> {
+        self.fields
+            .iter()
+            .map(|f| {
+                let r = f.range();
+                line.get(r.start.min(line.len())..r.end.min(line.len())).unwrap_or_default()
+            })
+            .collect()
     }
 }
 
@@ -284,6 +379,31 @@ mod tests {
                  T = \"product_type\"\nA = \"amount\"\n";
         assert!(Layout::from_toml(h, Dataset::Holdings).is_ok());
         assert!(Layout::from_toml(h, Dataset::Customers).is_err(), "a holdings layout is no customer layout");
+    }
+
+    #[test]
+    fn fixed_width_layouts_count_bytes() {
+        let t = "name = \"core-fixed\"\nformat = \"fixed\"\n\
+                 [[fields]]\nfield = \"customer_no\"\nstart = 1\nwidth = 6\n\
+                 [[fields]]\nfield = \"name\"\nstart = 7\nwidth = 6\n\
+                 [[fields]]\nfield = \"outlet_code\"\nstart = 13\nwidth = 4\n";
+        let l = Layout::from_toml(t, Dataset::Customers).unwrap();
+        assert_eq!((l.format, l.header_lines()), (Format::Fixed, 0));
+        // "王伟" in GBK is 4 bytes; the name field is 6 bytes wide.
+        let line = [b"C00001".as_slice(), &[0xCD, 0xF5, 0xCE, 0xB0], b"  ", b"BJ01"].concat();
+        let cut = l.cut(&line);
+        assert_eq!(cut, vec![b"C00001".as_slice(), &[0xCD, 0xF5, 0xCE, 0xB0, b' ', b' '], b"BJ01"]);
+        assert_eq!(l.cut(b"C00002XY")[1..], [b"XY".as_slice(), b""], "a short line leaves fields empty");
+        let overlap = t.replace("start = 7", "start = 5");
+        assert!(Layout::from_toml(&overlap, Dataset::Customers).unwrap_err().contains("overlaps"));
+        let twice = t.replace("\"outlet_code\"", "\"name\"");
+        assert!(Layout::from_toml(&twice, Dataset::Customers).is_err());
+        let zero = t.replace("start = 1", "start = 0");
+        assert!(Layout::from_toml(&zero, Dataset::Customers).is_err());
+        let mixed = format!("{t}[columns]\nA = \"name\"\n");
+        assert!(Layout::from_toml(&mixed, Dataset::Customers).is_err());
+        let with_header = t.replace("format = \"fixed\"", "format = \"fixed\"\nheader = true");
+        assert_eq!(Layout::from_toml(&with_header, Dataset::Customers).unwrap().header_lines(), 1);
     }
 
     #[test]

@@ -4,10 +4,14 @@
 
 use crate::job::{JobCtx, JobError, JobHandler};
 use siyu_app::imports::{self, CheckedFile, Encoding, Lines, Resolver};
+use siyu_app::{AppError, Env};
 use siyu_domain::layout::{Dataset, Layout};
 use siyu_domain::org::Scope;
-use siyu_store::audit::AuditContext;
-use std::path::PathBuf;
+use siyu_store::audit::{self, AuditContext, AuditEvent};
+use siyu_store::jobs::{Job, NewJob};
+use siyu_store::tx::write_tx;
+use siyu_store::{DbConn, StoreError};
+use std::path::{Path, PathBuf};
 
 pub const KIND: &str = "import.customers";
 pub const HOLDINGS_KIND: &str = "import.holdings";
@@ -24,6 +28,62 @@ pub struct Params {
     pub report: PathBuf,
     /// Who queued it, for the audit record of the publication.
     pub actor: String,
+}
+
+/// A file to import, as the command line or the inbound folder found it.
+pub struct FileImport<'a> {
+    pub dataset: Dataset,
+    pub path: &'a Path,
+    pub layout: Layout,
+    pub encoding: Encoding,
+    pub require_control: bool,
+    pub max_reject_share: f64,
+    /// Where the reject report goes: `DIR/<dataset>-<sha256 prefix>-rejects.csv`.
+    pub report_dir: PathBuf,
+}
+
+/// Why a file was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// Refused whole before any write (control file, authentication column, layout); the refusal is audited.
+    #[error("{0}")]
+    Refused(AppError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks a file and queues its import (the same file twice, under any name, is one job): the job and whether it
+/// is new. A refused file is audited, without any value of the file.
+pub fn queue(conn: &mut DbConn, env: &Env, ctx: &AuditContext, f: FileImport<'_>) -> Result<(Job, bool), QueueError> {
+    let kind = kind_of(f.dataset);
+    let file = match imports::check_file(f.path, f.encoding, &f.layout, f.require_control) {
+        Ok(file) => file,
+        Err(e) => {
+            let now = env.now();
+            let ev = AuditEvent::failure(kind, "file", f.path.display().to_string(), "file_rejected");
+            write_tx(conn, |c| audit::append(c, ctx, &ev, now))?;
+            return Err(QueueError::Refused(e));
+        }
+    };
+    let key = format!("{kind}:{}", file.sha256);
+    let report = f.report_dir.join(format!("{}-{}-rejects.csv", f.dataset.as_str(), &file.sha256[..16]));
+    let params = Params {
+        path: f.path.to_path_buf(),
+        layout: f.layout,
+        encoding: f.encoding,
+        file,
+        max_reject_share: f.max_reject_share,
+        report,
+        actor: ctx.actor_name.clone(),
+    };
+    let new = NewJob {
+        kind,
+        params: serde_json::to_value(&params).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        dedupe_key: Some(&key),
+        created_by: None,
+        max_attempts: 3,
+    };
+    Ok(crate::enqueue(conn, env, ctx, new)?)
 }
 
 /// The import of one dataset's files.
@@ -49,37 +109,56 @@ impl JobHandler for Import {
     fn run(&self, ctx: &mut JobCtx<'_>) -> Result<serde_json::Value, JobError> {
         let p: Params = serde_json::from_value(ctx.params().clone()).map_err(fail)?;
         let job_id = ctx.job.id.clone();
-        let after = ctx.checkpoint().and_then(|c| c["line"].as_i64()).unwrap_or(1);
+        let header_lines = p.layout.header_lines();
+        let after = ctx.checkpoint().and_then(|c| c["line"].as_i64()).unwrap_or(header_lines);
         // The file must still be the file that was checked: a replaced file is never half-loaded.
         let again = imports::check_file(&p.path, p.encoding, &p.layout, false).map_err(fail)?;
         if again.sha256 != p.file.sha256 {
             return Err(JobError::Fatal("the file changed since it was checked: import it again".into()));
         }
-        let mut lines = Lines::open(&p.path, after).map_err(fail)?;
         let mut resolver = Resolver::default();
         let scope = Scope::subtree("/");
-        loop {
-            let batch = lines.next_batch(BATCH).map_err(fail)?;
-            if batch.is_empty() {
-                break;
+        let mut from = after;
+        // At most twice: a stage that lost rows (PostgreSQL empties its unlogged stage after a crash) is staged
+        // again from the start, so what is published is always the whole file.
+        for attempt in 0..2 {
+            let mut lines = Lines::open(&p.path, from).map_err(fail)?;
+            loop {
+                let batch = lines.next_batch(BATCH).map_err(fail)?;
+                if batch.is_empty() {
+                    break;
+                }
+                let mut c = ctx.conn()?;
+                imports::stage_batch(
+                    &mut c,
+                    ctx.env,
+                    &scope,
+                    &job_id,
+                    self.0,
+                    &p.file,
+                    &p.layout,
+                    p.encoding,
+                    &batch,
+                    &mut resolver,
+                )
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+                drop(c);
+                let done = (lines.line_no() - header_lines).min(p.file.rows);
+                ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": lines.line_no()})))?;
             }
             let mut c = ctx.conn()?;
-            imports::stage_batch(
-                &mut c,
-                ctx.env,
-                &scope,
-                &job_id,
-                self.0,
-                &p.file,
-                &p.layout,
-                p.encoding,
-                &batch,
-                &mut resolver,
-            )
-            .map_err(|e| JobError::Retry(e.to_string()))?;
+            let accounted = imports::accounted(&mut c, self.0, &job_id).map_err(|e| JobError::Retry(e.to_string()))?;
+            if accounted == p.file.rows {
+                break;
+            }
+            if attempt == 1 {
+                return Err(JobError::Retry(format!("{accounted} of {} rows staged: trying again", p.file.rows)));
+            }
+            tracing::warn!(job = %job_id, accounted, rows = p.file.rows, "the stage lost rows: staging again");
+            imports::restart(&mut c, self.0, &job_id).map_err(|e| JobError::Retry(e.to_string()))?;
             drop(c);
-            let done = (lines.line_no() - 1).min(p.file.rows);
-            ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": lines.line_no()})))?;
+            ctx.report(0, Some(p.file.rows), Some(serde_json::json!({"line": header_lines})))?;
+            from = header_lines;
         }
         let audit_ctx = AuditContext {
             actor_name: p.actor.clone(),

@@ -5,6 +5,7 @@
 
 pub mod events;
 pub mod import;
+pub mod inbound;
 mod job;
 pub mod mail_outbox;
 pub mod rewrap;

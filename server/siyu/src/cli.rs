@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `admin`, `audit`, `config`, `import`, `events`, `wecom`, `vault`.
+//! The command line: `serve`, `migrate`, `admin`, `audit`, `config`, `import`, `events`, `wecom`, `demo`, `vault`.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WecomCommand,
     },
+    /// Demonstration data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// The data vault: keys that seal personal and secret values.
     Vault {
         #[command(subcommand)]
@@ -90,6 +95,32 @@ pub enum WecomCommand {
         #[arg(long, default_value_t = 60, hide = true)]
         lease_secs: i64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DemoCommand {
+    /// Build a synthetic but realistic bank: organisation tree, staff and roles, customers (log-normal AUM, valid
+    /// ID numbers, mobiles, risk levels) and holdings loaded through the import pipeline, WeCom contact states.
+    /// Deterministic for (customers, seed, as-of date); a second run with the same values changes nothing.
+    Seed(DemoArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// How many customers.
+    #[arg(long, default_value_t = 2000)]
+    pub customers: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The day the data describes (maturities, assessment dates); today (China Standard Time) by default.
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Where the generated bank files go (default DATA_DIR/demo).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seed the organisation and write the files, but do not import them (benchmarks import them themselves).
+    #[arg(long)]
+    pub files_only: bool,
 }
 
 #[derive(clap::Args, Debug)]

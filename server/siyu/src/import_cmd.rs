@@ -3,21 +3,18 @@
 
 use crate::cli::ImportArgs;
 use crate::Failure;
-use siyu_app::imports::{self, Encoding};
+use siyu_app::imports::Encoding;
 use siyu_app::Env;
 use siyu_domain::layout::{Dataset, Layout};
-use siyu_engine::import::{kind_of, Import, Params};
+use siyu_engine::import::{queue, FileImport, Import, QueueError};
 use siyu_engine::Engine;
-use siyu_store::audit::{self, AuditEvent};
-use siyu_store::jobs::{JobStatus, NewJob};
-use siyu_store::tx::write_tx;
+use siyu_store::jobs::JobStatus;
 use siyu_store::Pool;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 pub fn run(dataset: Dataset, args: &ImportArgs, pool: &Pool, env: &Env) -> Result<ExitCode, Failure> {
     let ctx = siyu_app::bootstrap::cli_context();
-    let kind = kind_of(dataset);
     let layout = match &args.layout {
         None => Layout::default_for(dataset),
         Some(p) => Layout::from_toml(
@@ -30,38 +27,21 @@ pub fn run(dataset: Dataset, args: &ImportArgs, pool: &Pool, env: &Env) -> Resul
         Encoding::parse(&args.encoding).ok_or_else(|| Failure(format!("unknown encoding {}", args.encoding)))?;
     let path = std::fs::canonicalize(&args.file).map_err(|e| Failure(format!("{}: {e}", args.file.display())))?;
     let require = args.require_control || env.settings.import.require_control;
-    let file = match imports::check_file(&path, encoding, &layout, require) {
-        Ok(f) => f,
-        Err(e) => {
-            // The refusal is recorded; nothing else is written, and no value of the file.
-            let now = env.now();
-            let ev = AuditEvent::failure(kind, "file", path.display().to_string(), "file_rejected");
-            write_tx(&mut *pool.get()?, |c| audit::append(c, &ctx, &ev, now))?;
-            return Err(Failure(format!("the file was refused whole: {e}")));
-        }
-    };
-    let mut c = pool.get()?;
-    let report =
-        env.settings.data.dir.join("imports").join(format!("{}-{}-rejects.csv", dataset.as_str(), &file.sha256[..16]));
-    let params = Params {
-        path: path.clone(),
+    let f = FileImport {
+        dataset,
+        path: &path,
         layout,
         encoding,
+        require_control: require,
         max_reject_share: args.max_reject_share.unwrap_or(env.settings.import.max_reject_share),
-        report,
-        actor: ctx.actor_name.clone(),
-        file: file.clone(),
+        report_dir: env.settings.data.dir.join("imports"),
     };
-    let key = format!("{kind}:{}", file.sha256);
-    let new = NewJob {
-        kind,
-        params: serde_json::to_value(&params).map_err(|e| Failure(e.to_string()))?,
-        dedupe_key: Some(&key),
-        created_by: None,
-        max_attempts: 3,
+    let (job, created) = match queue(&mut *pool.get()?, env, &ctx, f) {
+        Ok(x) => x,
+        Err(QueueError::Refused(e)) => return Err(Failure(format!("the file was refused whole: {e}"))),
+        Err(QueueError::Store(e)) => return Err(e.into()),
     };
-    let (job, created) = siyu_engine::enqueue(&mut c, env, &ctx, new)?;
-    drop(c);
+    let report = job.params["report"].as_str().unwrap_or("").to_string();
     if !created && job.status == JobStatus::Succeeded {
         println!("this file was already imported (job {}): nothing changed", job.id);
         return Ok(ExitCode::SUCCESS);
@@ -92,7 +72,7 @@ pub fn run(dataset: Dataset, args: &ImportArgs, pool: &Pool, env: &Env) -> Resul
         _ => Err(Failure(format!(
             "the file was refused whole: {}; reject report: {}",
             done.last_error.unwrap_or_default(),
-            params.report.display()
+            report
         ))),
     }
 }

@@ -1,6 +1,7 @@
 //! `siyu`: one binary for the server and its administration.
 
 mod cli;
+mod demo_cmd;
 mod events_cmd;
 mod foreground;
 mod import_cmd;
@@ -163,6 +164,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             drop(c);
             wecom_cmd::sync(corp.as_deref(), *lease_secs, &pool, &env)
         }
+        Command::Demo { command: cli::DemoCommand::Seed(args) } => {
+            let s = settings(&cli)?;
+            let pool = open_pool(&s)?;
+            let mut c = conn(&pool)?;
+            run_migrations(&mut c)?;
+            let env = env_of(s, &mut c, stderr_warning)?;
+            drop(c);
+            demo_cmd::seed(args, &pool, &env)
+        }
         Command::Vault { command } => {
             let s = settings(&cli)?;
             let pool = open_pool(&s)?;
@@ -232,8 +242,10 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     };
     // A wrong KEK stops here, before anything is served or written.
     let env = env_of(s, &mut *conn(&pool)?, |w| tracing::warn!("{w}"))?;
-    let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> =
-        vec![Arc::new(siyu_engine::wecom_inbox::WecomInbox::default())];
+    let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> = vec![
+        Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),
+        Arc::new(siyu_engine::inbound::Inbound::default()),
+    ];
     // Mail is off until `smtp.host` is set; queued mail then waits in the outbox.
     if let Some(relay) = siyu_app::mail::relay(&env).map_err(|e| Failure(format!("smtp: {e}")))? {
         pollers.push(Arc::new(siyu_engine::mail_outbox::MailOutbox::new(Box::new(relay))));
@@ -242,7 +254,12 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
         siyu_engine::Engine::new(
             pool.clone(),
             env.clone(),
-            vec![Arc::new(siyu_engine::rewrap::Rewrap), Arc::new(siyu_engine::wecom_sync::WecomSync::default())],
+            vec![
+                Arc::new(siyu_engine::rewrap::Rewrap),
+                Arc::new(siyu_engine::wecom_sync::WecomSync::default()),
+                Arc::new(siyu_engine::import::Import(siyu_domain::layout::Dataset::Customers)),
+                Arc::new(siyu_engine::import::Import(siyu_domain::layout::Dataset::Holdings)),
+            ],
         )
         .with_pollers(pollers),
     );

@@ -13,6 +13,7 @@ use diesel::sql_types::{Text, Timestamp};
 
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = import_holdings)]
+#[diesel(treat_none_as_default_value = false)]
 struct Staged<'a> {
     job_id: &'a str,
     line_no: i64,
@@ -73,16 +74,14 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedHolding], rejects: &
             })
             .collect();
         match c {
-            // 19 columns x 500 rows stays under PostgreSQL's bind limit; SQLite takes a statement per row (see
-            // imports::stage).
+            // PostgreSQL: one COPY (binary) per batch, the bulk path, several times faster than INSERTs.
             DbConn::Postgres(pg) => {
-                for chunk in staged.chunks(500) {
-                    diesel::insert_into(import_holdings::table).values(chunk).execute(pg)?;
-                }
+                diesel::copy_from(import_holdings::table).from_insertable(&staged).execute(pg)?;
             }
+            // SQLite: multi-row INSERTs (NULLs bound explicitly; 19 columns x 500 rows stays under its bind limit).
             DbConn::Sqlite(lite) => {
-                for row in &staged {
-                    diesel::insert_into(import_holdings::table).values(row).execute(lite)?;
+                for chunk in staged.chunks(500) {
+                    diesel::insert_into(import_holdings::table).values(chunk).execute(lite)?;
                 }
             }
         }
@@ -102,6 +101,11 @@ pub fn already_staged(
         .select((import_holdings::customer_id, import_holdings::product_code))
         .load(conn)?;
     Ok(found.into_iter().collect())
+}
+
+/// How many holdings a job has staged.
+pub fn staged(conn: &mut DbConn, job_id: &str) -> Result<i64> {
+    Ok(import_holdings::table.filter(import_holdings::job_id.eq(job_id)).count().get_result(conn)?)
 }
 
 pub fn clear(conn: &mut DbConn, job_id: &str) -> Result<()> {

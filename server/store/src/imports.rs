@@ -12,6 +12,7 @@ use diesel::sql_types::{Text, Timestamp};
 
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = import_customers)]
+#[diesel(treat_none_as_default_value = false)]
 struct Staged<'a> {
     job_id: &'a str,
     line_no: i64,
@@ -82,17 +83,14 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
             })
             .collect();
         match c {
-            // Multi-row INSERTs on PostgreSQL (20 columns x 500 rows stays under the bind limit); SQLite cannot
-            // take a NULL for an optional column in a multi-row INSERT, and inside one transaction a statement
-            // per row costs it little.
+            // PostgreSQL: one COPY (binary) per batch, the bulk path, several times faster than INSERTs.
             DbConn::Postgres(pg) => {
-                for chunk in staged.chunks(500) {
-                    diesel::insert_into(import_customers::table).values(chunk).execute(pg)?;
-                }
+                diesel::copy_from(import_customers::table).from_insertable(&staged).execute(pg)?;
             }
+            // SQLite: multi-row INSERTs (NULLs bound explicitly; 20 columns x 500 rows stays under its bind limit).
             DbConn::Sqlite(lite) => {
-                for row in &staged {
-                    diesel::insert_into(import_customers::table).values(row).execute(lite)?;
+                for chunk in staged.chunks(500) {
+                    diesel::insert_into(import_customers::table).values(chunk).execute(lite)?;
                 }
             }
         }
@@ -123,6 +121,17 @@ pub fn already_staged(conn: &mut DbConn, job_id: &str, idxs: &[String]) -> Resul
         .select(import_customers::customer_no_idx)
         .load(conn)?;
     Ok(found.into_iter().collect())
+}
+
+/// How many customers a job has staged.
+pub fn staged(conn: &mut DbConn, job_id: &str) -> Result<i64> {
+    Ok(import_customers::table.filter(import_customers::job_id.eq(job_id)).count().get_result(conn)?)
+}
+
+/// Forgets the lines a job left out (its stage is being rebuilt from the start).
+pub fn clear_rejects(conn: &mut DbConn, job_id: &str) -> Result<()> {
+    diesel::delete(import_rejects::table.filter(import_rejects::job_id.eq(job_id))).execute(conn)?;
+    Ok(())
 }
 
 /// The rows a job left out so far (any dataset).

@@ -1,8 +1,8 @@
 //! The customer dataset of an import: each record validated, its outlet and RM resolved, sealed and staged.
 
+use super::seal::{par_map, CustomerSealers, CustomerToSeal};
 use super::CheckedFile;
-use crate::customers::row_of;
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::Env;
 use siyu_domain::customer::Rejection;
 use siyu_domain::layout;
@@ -50,9 +50,9 @@ pub(super) fn stage(
     mut rejects: Vec<RejectRow>,
     resolver: &mut Resolver,
 ) -> Result<()> {
-    let vault = env.vault.clone();
+    let sealers = CustomerSealers::new(&env.vault)?;
     let now = to_db(env.now());
-    let mut rows = Vec::new();
+    let mut to_seal = Vec::with_capacity(records.len());
     let mut seen: HashSet<String> = HashSet::new();
     let mut valid = Vec::with_capacity(records.len());
     for (line_no, values) in &records {
@@ -89,9 +89,7 @@ pub(super) fn stage(
                 }
             },
         };
-        let idx = vault
-            .blind_index(siyu_store::sealed::CUSTOMER_NO.field_class, &v.customer_no)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let idx = sealers.no_idx.index(&v.customer_no);
         valid.push((*line_no, v, node, rm, idx));
     }
     // Two queries for the whole batch, not two per row.
@@ -111,9 +109,21 @@ pub(super) fn stage(
             Some((id, at)) => (id.clone(), *at, true),
             None => (uuid::Uuid::now_v7().to_string(), now, false),
         };
-        let row = row_of(&vault, &v, &id, node, rm, created_at, now)?;
-        rows.push(StagedRow { line_no, existing: is_existing, row });
+        to_seal.push(CustomerToSeal {
+            line_no,
+            existing: is_existing,
+            v,
+            id,
+            node_id: node,
+            rm_staff_id: rm,
+            created_at,
+        });
     }
+    // Sealing is the costly part: on every core, in order.
+    let rows = par_map(to_seal, |c| {
+        let (line_no, existing) = (c.line_no, c.existing);
+        Ok(StagedRow { line_no, existing, row: sealers.row(c, now)? })
+    })?;
     imports::stage(conn, job_id, &rows, &rejects)?;
     Ok(())
 }

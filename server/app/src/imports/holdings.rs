@@ -2,9 +2,9 @@
 //! index), merged with the holding already stored (net values move forward, the purchase NAV stays), sealed and
 //! staged.
 
+use super::seal::{par_map, HoldingSealer};
 use super::CheckedFile;
 use crate::error::Result;
-use crate::holdings::row_of;
 use crate::Env;
 use siyu_domain::customer::Rejection;
 use siyu_domain::layout;
@@ -25,7 +25,8 @@ pub(super) fn stage(
     records: Vec<(i64, Vec<String>)>,
     mut rejects: Vec<RejectRow>,
 ) -> Result<()> {
-    let vault = env.vault.clone();
+    let sealer = HoldingSealer::new(&env.vault)?;
+    let no_idx = env.vault.indexer(siyu_store::sealed::CUSTOMER_NO.field_class).map_err(crate::keys::vault_err)?;
     let now = to_db(env.now());
     let mut valid = Vec::with_capacity(records.len());
     for (line_no, values) in &records {
@@ -40,7 +41,7 @@ pub(super) fn stage(
         };
         match input.validate() {
             Ok(v) => {
-                let idx = crate::customers::customer_no_index(&vault, &v.customer_no)?;
+                let idx = no_idx.index(&v.customer_no);
                 valid.push((*line_no, v, idx));
             }
             Err(Rejection { field, reason }) => rejects.push(reject(field, reason)),
@@ -56,7 +57,7 @@ pub(super) fn stage(
         .collect();
     let staged_before = holding_imports::already_staged(conn, job_id, &ids)?;
     let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut rows = Vec::with_capacity(valid.len());
+    let mut to_seal = Vec::with_capacity(valid.len());
     for (line_no, v, idx) in valid {
         let Some(customer_id) = customers.get(&idx) else {
             rejects.push(RejectRow { line_no, field: "customer_no".into(), reason: "unknown customer".into() });
@@ -71,9 +72,10 @@ pub(super) fn stage(
             });
             continue;
         }
-        let existing = stored.get(&key);
-        let row = row_of(&vault, &v, customer_id, existing, now)?;
-        rows.push(StagedHolding { line_no, existing: existing.is_some(), row });
+        to_seal.push((line_no, v, customer_id.clone(), stored.get(&key)));
     }
+    let rows = par_map(to_seal, |(line_no, v, customer_id, existing)| {
+        Ok(StagedHolding { line_no, existing: existing.is_some(), row: sealer.row(&v, &customer_id, existing, now)? })
+    })?;
     holding_imports::stage(conn, job_id, &rows, &rejects).map_err(Into::into)
 }

@@ -4,12 +4,14 @@
 
 mod customers;
 mod holdings;
+mod seal;
 
 use crate::error::{AppError, Result};
 use crate::Env;
 pub use customers::Resolver;
+use diesel::Connection;
 use sha2::{Digest, Sha256};
-use siyu_domain::layout::{self, Dataset, Layout};
+use siyu_domain::layout::{self, Dataset, Format, Layout};
 use siyu_domain::org::Scope;
 use siyu_store::audit::{self, AuditContext, AuditEvent};
 use siyu_store::holding_imports;
@@ -60,7 +62,7 @@ fn refused(message: String, zh: String) -> AppError {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct CheckedFile {
     pub sha256: String,
-    /// Data rows (lines after the header, blank lines not counted).
+    /// Data rows (lines after the header if there is one, blank lines not counted).
     pub rows: i64,
     /// The field each column fills.
     pub fields: Vec<String>,
@@ -89,8 +91,10 @@ pub fn check_file(path: &Path, enc: Encoding, layout: &Layout, require_control: 
         .map_err(|e| refused(format!("cannot read the file: {e}"), format!("无法读取文件：{e}")))?;
     let mut reader = BufReader::new(file);
     let mut hasher = Sha256::new();
+    let header_lines = layout.header_lines();
     let mut header: Option<Vec<u8>> = None;
     let mut rows = 0i64;
+    let mut lines = 0i64;
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -101,22 +105,46 @@ pub fn check_file(path: &Path, enc: Encoding, layout: &Layout, require_control: 
             break;
         }
         hasher.update(&line);
+        lines += 1;
         let content = trim_eol(&line);
-        if header.is_none() {
+        if lines <= header_lines {
             header = Some(content.to_vec());
         } else if !content.iter().all(|b| b.is_ascii_whitespace()) {
             rows += 1;
         }
     }
     let sha256 = hex::encode(hasher.finalize());
-    let header = header.ok_or_else(|| refused("the file is empty".into(), "文件为空".into()))?;
-    let header = enc
-        .decode(header.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&header))
-        .ok_or_else(|| refused("the header row is not valid in the declared encoding".into(), "表头编码无效".into()))?;
-    let columns = split(&header, layout.delimiter)
-        .ok_or_else(|| refused("the header row cannot be read".into(), "无法读取表头".into()))?;
-    let fields =
-        layout::map_header(layout, &columns).map_err(|m| refused(m.clone(), format!("文件被整体拒绝：{m}")))?;
+    if lines == 0 {
+        return Err(refused("the file is empty".into(), "文件为空".into()));
+    }
+    let decode_header = |h: &[u8]| {
+        enc.decode(h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h)).ok_or_else(|| {
+            refused("the header row is not valid in the declared encoding".into(), "表头编码无效".into())
+        })
+    };
+    let fields = match layout.format {
+        Format::Delimited => {
+            let header = decode_header(&header.unwrap_or_default())?;
+            let columns = split(&header, layout.delimiter)
+                .ok_or_else(|| refused("the header row cannot be read".into(), "无法读取表头".into()))?;
+            layout::map_header(layout, &columns).map_err(|m| refused(m.clone(), format!("文件被整体拒绝：{m}")))?
+        }
+        Format::Fixed => {
+            // A fixed-width file's header (when it has one) only names columns: one naming authentication data
+            // still refuses the file, whatever the layout reads.
+            if let Some(h) = header {
+                let text = decode_header(&h)?;
+                if let Some(w) = text.split_whitespace().find(|w| layout::is_c3_column(w)) {
+                    let m = format!(
+                        "the file has a column of authentication data ({w}): such data is never loaded, the file \
+                         is refused whole"
+                    );
+                    return Err(refused(m.clone(), format!("文件被整体拒绝：{m}")));
+                }
+            }
+            layout.fields.iter().map(|f| f.field.clone()).collect()
+        }
+    };
     let ctl = path.with_file_name(format!("{}.ctl", path.file_name().and_then(|n| n.to_str()).unwrap_or("")));
     match std::fs::read_to_string(&ctl) {
         Ok(text) => {
@@ -160,11 +188,11 @@ pub struct Lines {
 }
 
 impl Lines {
-    /// Opens `path` positioned after line `after` (line 1 is the header, so `after` is at least 1).
+    /// Opens `path` positioned after line `after` (at least the layout's header lines, `Layout::header_lines`).
     pub fn open(path: &Path, after: i64) -> std::io::Result<Self> {
         let mut l = Lines { reader: BufReader::new(std::fs::File::open(path)?), line_no: 0 };
         let mut buf = Vec::new();
-        while l.line_no < after.max(1) {
+        while l.line_no < after {
             buf.clear();
             if l.reader.read_until(b'\n', &mut buf)? == 0 {
                 break;
@@ -208,6 +236,28 @@ fn records(
     let mut out = Vec::with_capacity(lines.len());
     for (line_no, bytes) in lines {
         let reject = |reason: &str| RejectRow { line_no: *line_no, field: "line".into(), reason: reason.into() };
+        if layout.format == Format::Fixed {
+            // Cut by byte position first, then decode each field: a field that splits a character is invalid.
+            let mut values = Vec::with_capacity(layout.fields.len());
+            for (f, raw) in layout.fields.iter().zip(layout.cut(bytes)) {
+                match enc.decode(raw) {
+                    Some(v) => values.push(v),
+                    None => {
+                        rejects.push(RejectRow {
+                            line_no: *line_no,
+                            field: f.field.clone(),
+                            reason: "bytes not valid in the declared encoding (a character cut by the field's width?)"
+                                .into(),
+                        });
+                        break;
+                    }
+                }
+            }
+            if values.len() == layout.fields.len() {
+                out.push((*line_no, values));
+            }
+            continue;
+        }
         let Some(text) = enc.decode(bytes) else {
             rejects.push(reject("bytes not valid in the declared encoding"));
             continue;
@@ -242,6 +292,28 @@ pub fn stage_batch(
         Dataset::Customers => customers::stage(conn, env, scope, job_id, file, records, rejects, resolver),
         Dataset::Holdings => holdings::stage(conn, env, scope, job_id, file, records, rejects),
     }
+}
+
+/// Rows of the file the job has accounted for so far: staged or rejected. Before publishing it must be every
+/// row of the file (a PostgreSQL crash empties the unlogged stage).
+pub fn accounted(conn: &mut DbConn, dataset: Dataset, job_id: &str) -> Result<i64> {
+    let staged = match dataset {
+        Dataset::Customers => imports::staged(conn, job_id)?,
+        Dataset::Holdings => holding_imports::staged(conn, job_id)?,
+    };
+    Ok(staged + imports::rejected(conn, job_id)?)
+}
+
+/// Empties a job's stage and rejects, to stage its file again from the start.
+pub fn restart(conn: &mut DbConn, dataset: Dataset, job_id: &str) -> Result<()> {
+    conn.transaction(|c| {
+        match dataset {
+            Dataset::Customers => imports::clear(c, job_id)?,
+            Dataset::Holdings => holding_imports::clear(c, job_id)?,
+        }
+        imports::clear_rejects(c, job_id)?;
+        Ok(())
+    })
 }
 
 /// How an import ended.
