@@ -316,24 +316,7 @@ pub fn totp_verify(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, cod
         None => false,
     };
     if !accepted {
-        let rule = env.lockout();
-        let locked = write_tx(conn, |c| -> Result<bool> {
-            login::record_failure(c, &p.username, &meta.client_addr, now)?;
-            audit::append(
-                c,
-                &p.audit(meta),
-                &AuditEvent::failure(action, "account", &p.staff_id, "invalid_code"),
-                now,
-            )?;
-            let failures = login::recent_failures(c, &p.username, rule.window, now)?;
-            if let Some(until) = rule.lock_after(&failures, now) {
-                login::lock(c, &p.username, until)?;
-                sessions::revoke_all(c, &p.staff_id, now)?;
-                audit::append(c, &p.audit(meta), &AuditEvent::success("auth.lockout", "account", &p.username), now)?;
-                return Ok(true);
-            }
-            Ok(false)
-        })?;
+        let locked = failed_step(conn, env, meta, p, action, "invalid_code")?;
         return Err(if locked { AppError::Locked } else { AppError::InvalidCode });
     }
     write_tx(conn, |c| {
@@ -347,6 +330,26 @@ pub fn totp_verify(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, cod
         ctx.session_hash = id_hash;
         audit::append(c, &ctx, &AuditEvent::success(action, "account", &p.staff_id), now)?;
         Ok(issued)
+    })
+}
+
+/// A failed authentication step of a logged-in principal (a second-factor code, a re-authentication): counted
+/// towards the lockout like a failed login, audited, and past the threshold the account is locked and every session
+/// ended. Returns whether it locked.
+fn failed_step(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, action: &str, code: &str) -> Result<bool> {
+    let now = env.now();
+    let rule = env.lockout();
+    write_tx(conn, |c| -> Result<bool> {
+        login::record_failure(c, &p.username, &meta.client_addr, now)?;
+        audit::append(c, &p.audit(meta), &AuditEvent::failure(action, "account", &p.staff_id, code), now)?;
+        let failures = login::recent_failures(c, &p.username, rule.window, now)?;
+        if let Some(until) = rule.lock_after(&failures, now) {
+            login::lock(c, &p.username, until)?;
+            sessions::revoke_all(c, &p.staff_id, now)?;
+            audit::append(c, &p.audit(meta), &AuditEvent::success("auth.lockout", "account", &p.username), now)?;
+            return Ok(true);
+        }
+        Ok(false)
     })
 }
 
@@ -390,24 +393,7 @@ pub fn reauthenticate(
         ok = step.is_some() && write_tx(conn, |c| accounts::use_totp_step(c, &p.staff_id, step.unwrap_or_default()))?;
     }
     if !ok {
-        let rule = env.lockout();
-        let locked = write_tx(conn, |c| -> Result<bool> {
-            login::record_failure(c, &p.username, &meta.client_addr, now)?;
-            audit::append(
-                c,
-                &p.audit(meta),
-                &AuditEvent::failure("auth.reauth", "account", &p.staff_id, "invalid_credentials"),
-                now,
-            )?;
-            let failures = login::recent_failures(c, &p.username, rule.window, now)?;
-            if let Some(until) = rule.lock_after(&failures, now) {
-                login::lock(c, &p.username, until)?;
-                sessions::revoke_all(c, &p.staff_id, now)?;
-                audit::append(c, &p.audit(meta), &AuditEvent::success("auth.lockout", "account", &p.username), now)?;
-                return Ok(true);
-            }
-            Ok(false)
-        })?;
+        let locked = failed_step(conn, env, meta, p, "auth.reauth", "invalid_credentials")?;
         return Err(if locked { AppError::Locked } else { AppError::InvalidCredentials });
     }
     write_tx(conn, |c| -> Result<()> {

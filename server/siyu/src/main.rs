@@ -70,6 +70,18 @@ fn stderr_warning(w: &str) {
     eprintln!("siyu: warning: {w}");
 }
 
+/// What a command that works on data needs: the pool, migrations applied, and the vault opened (a wrong KEK
+/// stops here, before anything is written).
+fn prepared(cli: &Cli) -> Result<(Pool, Env), Failure> {
+    let s = settings(cli)?;
+    let pool = open_pool(&s)?;
+    let mut c = conn(&pool)?;
+    run_migrations(&mut c)?;
+    let env = env_of(s, &mut c, stderr_warning)?;
+    drop(c);
+    Ok((pool, env))
+}
+
 fn run_migrations(c: &mut DbConn) -> Result<Vec<String>, Failure> {
     migrate::run_pending(c).map_err(|e| Failure(format!("migration failed: {e}")))
 }
@@ -138,48 +150,23 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 cli::ImportCommand::Customers(a) => (siyu_domain::layout::Dataset::Customers, a),
                 cli::ImportCommand::Holdings(a) => (siyu_domain::layout::Dataset::Holdings, a),
             };
-            let s = settings(&cli)?;
-            let pool = open_pool(&s)?;
-            let mut c = conn(&pool)?;
-            run_migrations(&mut c)?;
-            let env = env_of(s, &mut c, stderr_warning)?;
-            drop(c);
+            let (pool, env) = prepared(&cli)?;
             import_cmd::run(dataset, args, &pool, &env)
         }
         Command::Events { command: cli::EventsCommand::Derive { date, lease_secs } } => {
-            let s = settings(&cli)?;
-            let pool = open_pool(&s)?;
-            let mut c = conn(&pool)?;
-            run_migrations(&mut c)?;
-            let env = env_of(s, &mut c, stderr_warning)?;
-            drop(c);
+            let (pool, env) = prepared(&cli)?;
             events_cmd::derive(*date, *lease_secs, &pool, &env)
         }
         Command::Wecom { command: cli::WecomCommand::Sync { corp, lease_secs } } => {
-            let s = settings(&cli)?;
-            let pool = open_pool(&s)?;
-            let mut c = conn(&pool)?;
-            run_migrations(&mut c)?;
-            let env = env_of(s, &mut c, stderr_warning)?;
-            drop(c);
+            let (pool, env) = prepared(&cli)?;
             wecom_cmd::sync(corp.as_deref(), *lease_secs, &pool, &env)
         }
         Command::Demo { command: cli::DemoCommand::Seed(args) } => {
-            let s = settings(&cli)?;
-            let pool = open_pool(&s)?;
-            let mut c = conn(&pool)?;
-            run_migrations(&mut c)?;
-            let env = env_of(s, &mut c, stderr_warning)?;
-            drop(c);
+            let (pool, env) = prepared(&cli)?;
             demo_cmd::seed(args, &pool, &env)
         }
         Command::Vault { command } => {
-            let s = settings(&cli)?;
-            let pool = open_pool(&s)?;
-            let mut c = conn(&pool)?;
-            run_migrations(&mut c)?;
-            let env = env_of(s, &mut c, stderr_warning)?;
-            drop(c);
+            let (pool, env) = prepared(&cli)?;
             vault_cmd::run(command, &pool, &env)
         }
         Command::Audit { command: AuditCommand::Verify } => {
