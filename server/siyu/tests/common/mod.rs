@@ -84,7 +84,10 @@ impl Env {
             .current_dir(self.dir.path())
             .env("SIYU__DATABASE__URL", &self.db.url)
             .env("SIYU__DATA__DIR", self.dir.path().join("data"))
-            .env("SIYU__LOG__LEVEL", "warn");
+            .env("SIYU__LOG__LEVEL", "warn")
+            // Tests run in parallel, each CLI process with its own pool: keep the shared test cluster well below
+            // its connection limit.
+            .env("SIYU__DATABASE__POOL_SIZE", "4");
         cmd
     }
 
