@@ -229,52 +229,47 @@ pub struct SearchBy {
 pub fn search(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, by: &SearchBy) -> Result<Vec<MaskedCustomer>> {
     p.require(Permission::CustomerRead)?;
     let vault = env.vault.clone();
-    if let Some(ext) = &by.external_userid {
-        if by.customer_no.is_some() || by.mobile.is_some() || by.id_number.is_some() {
-            return Err(AppError::validation(
-                "search",
-                "give exactly one of customer_no, mobile, id_number, external_userid",
-            ));
+    let (by_what, rows) = match &by.external_userid {
+        Some(ext) => ("external_userid", by_external_userid(conn, p, by, ext)?),
+        None => {
+            let (kind, col, normalized) = match (&by.customer_no, &by.mobile, &by.id_number) {
+                (Some(n), None, None) => (Index::CustomerNo, sealed::CUSTOMER_NO, n.trim().to_string()),
+                (None, Some(m), None) => (Index::Mobile, sealed::CUSTOMER_MOBILE, pii::normalize_mobile(m)),
+                (None, None, Some(i)) => (Index::IdNumber, sealed::CUSTOMER_ID_NUMBER, pii::normalize_id_number(i)),
+                _ => return Err(AppError::validation("search", "give exactly one of customer_no, mobile, id_number")),
+            };
+            if normalized.is_empty() || normalized.chars().count() > 64 {
+                return Err(AppError::validation("search", "the value is empty or too long"));
+            }
+            (col.column, store::search(conn, &p.scope, kind, &index(&vault, col, &normalized)?)?)
         }
-        let ext = ext.trim();
-        if ext.is_empty() || ext.len() > 64 || !ext.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            return Err(AppError::validation("external_userid", "is not a WeCom external_userid"));
-        }
-        let rows = store::by_external_userid(conn, &p.scope, ext)?;
-        let now = env.now();
-        write_tx(conn, |c| {
-            audit::append(
-                c,
-                &p.audit(meta),
-                &AuditEvent::success("pii.search", "customer", "")
-                    .with_detail(serde_json::json!({"by": "external_userid", "found": rows.len()})),
-                now,
-            )
-        })?;
-        return rows.into_iter().map(|r| masked(&vault, r)).collect();
-    }
-    let (kind, col, normalized) = match (&by.customer_no, &by.mobile, &by.id_number) {
-        (Some(n), None, None) => (Index::CustomerNo, sealed::CUSTOMER_NO, n.trim().to_string()),
-        (None, Some(m), None) => (Index::Mobile, sealed::CUSTOMER_MOBILE, pii::normalize_mobile(m)),
-        (None, None, Some(i)) => (Index::IdNumber, sealed::CUSTOMER_ID_NUMBER, pii::normalize_id_number(i)),
-        _ => return Err(AppError::validation("search", "give exactly one of customer_no, mobile, id_number")),
     };
-    if normalized.is_empty() || normalized.chars().count() > 64 {
-        return Err(AppError::validation("search", "the value is empty or too long"));
-    }
-    let rows = store::search(conn, &p.scope, kind, &index(&vault, col, &normalized)?)?;
     let now = env.now();
     write_tx(conn, |c| {
         audit::append(
             c,
             &p.audit(meta),
             &AuditEvent::success("pii.search", "customer", "")
-                .with_detail(serde_json::json!({"by": col.column, "found": rows.len()})),
+                .with_detail(serde_json::json!({"by": by_what, "found": rows.len()})),
             now,
         )
     })?;
     rows.into_iter().map(|r| masked(&vault, r)).collect()
+}
+
+/// The customers a WeCom contact is linked to; the id must come alone and look like one.
+fn by_external_userid(conn: &mut DbConn, p: &Principal, by: &SearchBy, ext: &str) -> Result<Vec<CustomerRow>> {
+    if by.customer_no.is_some() || by.mobile.is_some() || by.id_number.is_some() {
+        return Err(AppError::validation(
+            "search",
+            "give exactly one of customer_no, mobile, id_number, external_userid",
+        ));
+    }
+    let ext = ext.trim();
+    if ext.is_empty() || ext.len() > 64 || !ext.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(AppError::validation("external_userid", "is not a WeCom external_userid"));
+    }
+    Ok(store::by_external_userid(conn, &p.scope, ext)?)
 }
 
 pub fn get(conn: &mut DbConn, env: &Env, p: &Principal, id: &str) -> Result<MaskedCustomer> {

@@ -106,10 +106,18 @@ impl Vault {
         if let Some(m) = self.index_macs.read().unwrap_or_else(|e| e.into_inner()).get(field_class) {
             return Ok(Indexer { mac: m.clone() });
         }
-        self.blind_index(field_class, "")?;
-        let macs = self.index_macs.read().unwrap_or_else(|e| e.into_inner());
-        let mac = macs.get(field_class).cloned().ok_or_else(|| VaultError::UnknownKey(field_class.to_string()))?;
-        Ok(Indexer { mac })
+        Ok(Indexer { mac: self.derive_index_mac(field_class)? })
+    }
+
+    /// Derives `field_class`'s blind-index MAC and caches it. Validated once, here; cached classes are known to be
+    /// valid.
+    fn derive_index_mac(&self, field_class: &str) -> Result<KeyedMac> {
+        validate_key_id(field_class)?;
+        let suite = self.ring.suite();
+        let key = derive_key(suite, &self.index_root[..], &[b"blind-index", field_class.as_bytes()]);
+        let m = KeyedMac::new(suite, &key[..]);
+        self.index_macs.write().unwrap_or_else(|e| e.into_inner()).entry(field_class.to_string()).or_insert(m.clone());
+        Ok(m)
     }
 
     /// Decrypts a value sealed for `field_class` at `aad`. A changed byte, a value moved from
@@ -144,13 +152,7 @@ impl Vault {
             macs.get(field_class).map(|m| mac = m.compute(&[normalized.as_bytes()])).is_some()
         };
         if !found {
-            // Validated once, when its key is derived; cached classes are known to be valid.
-            validate_key_id(field_class)?;
-            let suite = self.ring.suite();
-            let key = derive_key(suite, &self.index_root[..], &[b"blind-index", field_class.as_bytes()]);
-            let m = KeyedMac::new(suite, &key[..]);
-            mac = m.compute(&[normalized.as_bytes()]);
-            self.index_macs.write().unwrap_or_else(|e| e.into_inner()).entry(field_class.to_string()).or_insert(m);
+            mac = self.derive_index_mac(field_class)?.compute(&[normalized.as_bytes()]);
         }
         Ok(to_hex(&mac))
     }
