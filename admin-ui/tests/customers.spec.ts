@@ -132,7 +132,7 @@ describe('the unmask dialog', () => {
     expect(url).toBe('/api/v1/customers/c-1/unmask')
     expect(init.method).toBe('POST')
     expect(JSON.parse(init.body as string)).toEqual({
-      fields: ['customer_no', 'name', 'birth_date', 'id_number', 'mobile', 'aum_fen'],
+      fields: ['customer_no', 'name', 'birth_date', 'id_number', 'mobile', 'address', 'aum_fen'],
       reason: '客户来电办理挂失，需核对身份',
     })
     expect((init.headers as Record<string, string>)['X-CSRF-Token']).toBe('tok')

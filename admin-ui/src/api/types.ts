@@ -282,6 +282,8 @@ export interface CustomerView {
   aum_band: string
   node_id: string
   rm_staff_id?: string | null
+  /** To district level (`北京市朝阳区****`). */
+  address?: string | null
 }
 
 /** The identifiers a customer is searched by: exactly one goes in the body. */
@@ -290,8 +292,16 @@ export const CUSTOMER_SEARCH_KEYS: CustomerSearchKey[] = ['customer_no', 'mobile
 export type CustomerSearchBody = Partial<Record<CustomerSearchKey, string>>
 
 /** The fields `POST /customers/{id}/unmask` can show in clear. */
-export type UnmaskField = 'customer_no' | 'name' | 'birth_date' | 'id_number' | 'mobile' | 'aum_fen'
-export const UNMASK_FIELDS: UnmaskField[] = ['customer_no', 'name', 'birth_date', 'id_number', 'mobile', 'aum_fen']
+export type UnmaskField = 'customer_no' | 'name' | 'birth_date' | 'id_number' | 'mobile' | 'address' | 'aum_fen'
+export const UNMASK_FIELDS: UnmaskField[] = [
+  'customer_no',
+  'name',
+  'birth_date',
+  'id_number',
+  'mobile',
+  'address',
+  'aum_fen',
+]
 
 export interface UnmaskBody {
   fields: UnmaskField[]

@@ -251,6 +251,7 @@ const enUS: Messages = {
       birth_date: 'Date of birth',
       id_number: 'ID number',
       mobile: 'Mobile',
+      address: 'Address',
       risk_level: 'Risk level',
       risk_assessed_on: 'Risk assessed on',
       aum_band: 'AUM band',

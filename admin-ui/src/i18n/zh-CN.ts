@@ -249,6 +249,7 @@ const zhCN = {
       birth_date: '出生日期',
       id_number: '证件号码',
       mobile: '手机号',
+      address: '地址',
       risk_level: '风险等级',
       risk_assessed_on: '风险评估日期',
       aum_band: '资产规模区间',

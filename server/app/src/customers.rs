@@ -87,6 +87,7 @@ pub(crate) fn row_of(
         rm_staff_id,
         created_at,
         updated_at: now,
+        address: opt(sealed::CUSTOMER_ADDRESS, v.address.as_deref())?,
     })
 }
 
@@ -189,6 +190,8 @@ pub struct MaskedCustomer {
     pub aum_band: String,
     pub node_id: String,
     pub rm_staff_id: Option<String>,
+    /// To district level (`北京市朝阳区****`).
+    pub address: Option<String>,
 }
 
 pub(crate) fn masked(vault: &Vault, r: CustomerRow) -> Result<MaskedCustomer> {
@@ -203,6 +206,7 @@ pub(crate) fn masked(vault: &Vault, r: CustomerRow) -> Result<MaskedCustomer> {
             .map(|d| format!("{}-**-**", &d[..4.min(d.len())])),
         id_number: open_opt(sealed::CUSTOMER_ID_NUMBER, &r.id_number)?.map(|v| pii::mask_id_number(&v)),
         mobile: open_opt(sealed::CUSTOMER_MOBILE, &r.mobile)?.map(|v| pii::mask_mobile(&v)),
+        address: open_opt(sealed::CUSTOMER_ADDRESS, &r.address)?.map(|v| pii::mask_address(&v)),
         gender: r.gender,
         risk_level: r.risk_level,
         risk_assessed_on: r.risk_assessed_on,
@@ -286,6 +290,7 @@ fn unmaskable(field: &str) -> Option<SealedColumn> {
         "id_number" => sealed::CUSTOMER_ID_NUMBER,
         "mobile" => sealed::CUSTOMER_MOBILE,
         "aum_fen" => sealed::CUSTOMER_AUM,
+        "address" => sealed::CUSTOMER_ADDRESS,
         _ => return None,
     })
 }
@@ -367,6 +372,7 @@ pub fn unmask(
             c if c == sealed::CUSTOMER_BIRTH_DATE => row.birth_date.as_ref(),
             c if c == sealed::CUSTOMER_ID_NUMBER => row.id_number.as_ref(),
             c if c == sealed::CUSTOMER_MOBILE => row.mobile.as_ref(),
+            c if c == sealed::CUSTOMER_ADDRESS => row.address.as_ref(),
             _ => row.aum.as_ref(),
         };
         out.push((field.clone(), text.map(|t| open(&env.vault, *col, id, t, &why)).transpose()?));

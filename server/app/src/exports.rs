@@ -27,7 +27,7 @@ const PAGE: i64 = 1000;
 pub const MAX_ROWS: i64 = 200_000;
 
 /// The columns of a customer export: the import layout's, so an approved unmasked export loads back as it is.
-pub const COLUMNS: [&str; 11] = [
+pub const COLUMNS: [&str; 12] = [
     "customer_no",
     "name",
     "id_number",
@@ -39,6 +39,7 @@ pub const COLUMNS: [&str; 11] = [
     "aum",
     "outlet_code",
     "rm_employee_no",
+    "address",
 ];
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -287,6 +288,7 @@ fn build(conn: &mut DbConn, env: &Env, row: &ExportRow, path: &str, requester: &
                     if m.aum_band == "-" { String::new() } else { m.aum_band },
                     line.outlet_code,
                     line.rm_employee_no.unwrap_or_default(),
+                    m.address.unwrap_or_default(),
                 ]
             } else {
                 let c = line.customer;
@@ -305,6 +307,7 @@ fn build(conn: &mut DbConn, env: &Env, row: &ExportRow, path: &str, requester: &
                     opt(sealed::CUSTOMER_AUM, &c.aum)?.map(|fen| fen_to_yuan(&fen)).unwrap_or_default(),
                     line.outlet_code,
                     line.rm_employee_no.unwrap_or_default(),
+                    opt(sealed::CUSTOMER_ADDRESS, &c.address)?.unwrap_or_default(),
                 ]
             };
             w.write_record(cells.iter().map(|c| rules::neutralize_cell(c).into_owned())).map_err(csv_err)?;

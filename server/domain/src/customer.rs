@@ -31,6 +31,9 @@ pub struct CustomerInput {
     pub outlet_code: String,
     #[serde(default)]
     pub rm_employee_no: Option<String>,
+    /// The postal address (C2): sealed, shown to district level.
+    #[serde(default)]
+    pub address: Option<String>,
 }
 
 /// A customer that passed validation, normalised for sealing and indexing.
@@ -47,7 +50,11 @@ pub struct ValidCustomer {
     pub aum_fen: Option<i64>,
     pub outlet_code: String,
     pub rm_employee_no: Option<String>,
+    pub address: Option<String>,
 }
+
+/// The longest address accepted, in characters (a mainland address with building and room fits in well under it).
+pub const ADDRESS_MAX_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -173,6 +180,13 @@ impl CustomerInput {
         if self.aum_fen.is_some_and(|a| a < 0) {
             return Err(reject("aum_fen", "must not be negative"));
         }
+        let address = match self.address.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(a) if a.chars().count() > ADDRESS_MAX_CHARS || a.chars().any(char::is_control) => {
+                return Err(reject("address", "must have at most 200 characters and no control characters"));
+            }
+            Some(a) => Some(a.to_string()),
+        };
         let birth_date = date("birth_date", &self.birth_date)?;
         if birth_date.is_some_and(|d| d.format("%Y").to_string().parse::<i32>().unwrap_or(0) < 1900) {
             return Err(reject("birth_date", "is before 1900"));
@@ -192,6 +206,7 @@ impl CustomerInput {
                 None => None,
                 Some(e) => Some(code("rm_employee_no", e, 32)?),
             },
+            address,
         })
     }
 }
@@ -239,6 +254,7 @@ mod tests {
         type Spoil = fn(&mut CustomerInput);
         let cases: Vec<(Spoil, &str)> = vec![
             (|c| c.id_number = Some("110105194912310021".into()), "id_number"),
+            (|c| c.address = Some("路".repeat(201)), "address"),
             (|c| c.mobile = Some("23800138000".into()), "mobile"),
             (|c| c.risk_level = Some("C9".into()), "risk_level"),
             (|c| c.birth_date = Some("1999-02-30".into()), "birth_date"),

@@ -23,6 +23,23 @@ pub const CUSTOMER_FIELDS: [&str; 11] = [
     "rm_employee_no",
 ];
 
+/// Every field a customer layout may fill: the default file's columns, then the optional ones a bank's file may
+/// add (the default layout accepts them by their own name).
+pub const CUSTOMER_LAYOUT_FIELDS: [&str; 12] = [
+    "customer_no",
+    "name",
+    "id_number",
+    "mobile",
+    "gender",
+    "birth_date",
+    "risk_level",
+    "risk_assessed_on",
+    "aum",
+    "outlet_code",
+    "rm_employee_no",
+    "address",
+];
+
 /// The fields of the holdings layout, in the default file's column order.
 pub const HOLDING_FIELDS: [&str; 11] = [
     "customer_no",
@@ -57,7 +74,7 @@ impl Dataset {
     /// Every field a layout of this dataset may fill.
     pub fn fields(self) -> &'static [&'static str] {
         match self {
-            Dataset::Customers => &CUSTOMER_FIELDS,
+            Dataset::Customers => &CUSTOMER_LAYOUT_FIELDS,
             Dataset::Holdings => &HOLDING_FIELDS,
         }
     }
@@ -304,6 +321,7 @@ pub fn customer_of(fields: &[String], values: &[String]) -> Result<CustomerInput
             }
             "outlet_code" => c.outlet_code = v,
             "rm_employee_no" => c.rm_employee_no = opt,
+            "address" => c.address = opt,
             _ => {}
         }
     }

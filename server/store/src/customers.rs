@@ -30,6 +30,7 @@ pub struct CustomerRow {
     pub rm_staff_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub address: Option<String>,
 }
 
 /// Which blind index a search uses.

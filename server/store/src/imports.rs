@@ -34,6 +34,7 @@ struct Staged<'a> {
     aum_band: &'a str,
     node_id: &'a str,
     rm_staff_id: Option<&'a str>,
+    address: Option<&'a str>,
 }
 
 /// A staged row: the customer as it will be published, and whether it replaces an existing one.
@@ -79,6 +80,7 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
                     aum_band: &r.aum_band,
                     node_id: &r.node_id,
                     rm_staff_id: r.rm_staff_id.as_deref(),
+                    address: r.address.as_deref(),
                 }
             })
             .collect();
@@ -154,7 +156,7 @@ pub fn clear(conn: &mut DbConn, job_id: &str) -> Result<()> {
 }
 
 const COLUMNS: &str = "customer_no, customer_no_idx, name, name_idx, gender, birth_date, id_number, id_number_idx, \
-                       mobile, mobile_idx, risk_level, risk_assessed_on, aum, aum_band, node_id, rm_staff_id";
+                       mobile, mobile_idx, risk_level, risk_assessed_on, aum, aum_band, node_id, rm_staff_id, address";
 
 /// Copies a job's staged rows into `customers` — updates of existing customers, then inserts of new ones — and
 /// empties the stage. Run inside the caller's transaction; returns (inserted, updated).

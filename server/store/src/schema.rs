@@ -317,6 +317,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         merged_into -> Nullable<Text>,
+        address -> Nullable<Text>,
     }
 }
 
@@ -359,6 +360,7 @@ diesel::table! {
         aum_band -> Text,
         node_id -> Text,
         rm_staff_id -> Nullable<Text>,
+        address -> Nullable<Text>,
     }
 }
 

@@ -77,6 +77,7 @@ sealed_columns! {
     CUSTOMER_ID_NUMBER: customers.id_number keyed by id as "customer.id_number",
     CUSTOMER_MOBILE: customers.mobile keyed by id as "customer.mobile",
     CUSTOMER_AUM: customers.aum keyed by id as "customer.aum",
+    CUSTOMER_ADDRESS: customers.address keyed by id as "customer.address",
     HOLDING_AMOUNT: holdings.amount keyed by id as "holding.amount",
     CUSTOMER_DAY_AUM: customer_days.aum keyed by id as "customer.aum",
     WECOM_ACCESS_TOKEN: wecom_tokens.access_token keyed by corp as "wecom.access_token",

@@ -66,6 +66,8 @@ pub struct CustomerView {
     pub aum_band: String,
     pub node_id: String,
     pub rm_staff_id: Option<String>,
+    /// To district level: `北京市朝阳区****`.
+    pub address: Option<String>,
 }
 
 impl From<MaskedCustomer> for CustomerView {
@@ -83,6 +85,7 @@ impl From<MaskedCustomer> for CustomerView {
             aum_band: m.aum_band,
             node_id: m.node_id,
             rm_staff_id: m.rm_staff_id,
+            address: m.address,
         }
     }
 }
@@ -124,7 +127,8 @@ pub async fn get(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiE
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnmaskRequest {
-    /// Any of `customer_no`, `name`, `birth_date`, `id_number`, `mobile`, `aum_fen`, or `holding:<product code>`
+    /// Any of `customer_no`, `name`, `birth_date`, `id_number`, `mobile`, `address`, `aum_fen`, or
+    /// `holding:<product code>`
     /// for a holding's amount in fen.
     pub fields: Vec<String>,
     /// Why, in at least 10 characters; recorded in the audit trail.

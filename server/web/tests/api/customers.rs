@@ -41,6 +41,8 @@ fn a_batch_reports_each_item_and_loads_the_valid_ones() {
             {"customer_no": "C2", "name": "李四", "id_number": "110105194912310021", "outlet_code": "BJ01"},
             {"customer_no": "C3", "name": "王五", "outlet_code": "NOWHERE"},
             {"customer_no": "C4", "name": "赵六", "outlet_code": "SH01", "rm_employee_no": "nobody"},
+            {"customer_no": "C5", "name": "孙七", "outlet_code": "BJ01", "address": "北京市朝阳区".repeat(40)},
+            {"customer_no": "C6", "name": "周八", "outlet_code": "BJ01", "address": "北京市朝阳区建国路88号\u{7}"},
         ]}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
@@ -49,6 +51,7 @@ fn a_batch_reports_each_item_and_loads_the_valid_ones() {
     assert_eq!((res[1]["status"].as_str(), res[1]["field"].as_str()), (Some("rejected"), Some("id_number")));
     assert_eq!((res[2]["field"].as_str(), res[2]["reason"].as_str()), (Some("outlet_code"), Some("unknown outlet")));
     assert_eq!(res[3]["field"], "rm_employee_no");
+    assert_eq!((res[4]["field"].as_str(), res[5]["field"].as_str()), (Some("address"), Some("address")));
     assert!(!r.body.contains("110105194912310021"), "rejections never echo values");
     let again = c.post(
         "/api/v1/customers/batch",

@@ -22,6 +22,7 @@ struct Person {
     mobile: String,
     id_number: String,
     aum_yuan: &'static str,
+    address: &'static str,
 }
 
 fn people() -> Vec<Person> {
@@ -32,6 +33,7 @@ fn people() -> Vec<Person> {
             mobile: "13957301234".into(),
             id_number: id_number("33010619780315231"),
             aum_yuan: "1234567.89",
+            address: "浙江省杭州市西湖区文三路90号3幢501室",
         },
         Person {
             customer_no: "7300000102".into(),
@@ -39,6 +41,7 @@ fn people() -> Vec<Person> {
             mobile: "18671002468".into(),
             id_number: id_number("42010219850707442"),
             aum_yuan: "765432.10",
+            address: "湖北省武汉市江汉区解放大道688号12楼",
         },
     ]
 }
@@ -133,7 +136,8 @@ fn no_raw_personal_value_is_stored_logged_served_or_dumped() {
     let r = crm.post(
         "/api/v1/customers/batch",
         json!({"items": [{"customer_no": p.customer_no, "name": p.name, "mobile": p.mobile, "id_number": p.id_number,
-                          "birth_date": "1978-03-15", "risk_level": "C2", "aum_fen": 123_456_789, "outlet_code": "BJ01"}]}),
+                          "birth_date": "1978-03-15", "risk_level": "C2", "aum_fen": 123_456_789, "outlet_code": "BJ01",
+                          "address": p.address}]}),
     );
     assert_eq!(r.json()["results"][0]["status"], "created", "{}", r.body);
     let r = crm.post(
@@ -150,9 +154,9 @@ fn no_raw_personal_value_is_stored_logged_served_or_dumped() {
         &app,
         Dataset::Customers,
         &format!(
-            "customer_no,name,id_number,mobile,gender,birth_date,risk_level,risk_assessed_on,aum,outlet_code,rm_employee_no\n\
-             {},{},{},{},female,1985-07-07,C4,2026-01-10,{},BJ01,\n",
-            q.customer_no, q.name, q.id_number, q.mobile, q.aum_yuan
+            "customer_no,name,id_number,mobile,gender,birth_date,risk_level,risk_assessed_on,aum,outlet_code,rm_employee_no,address\n\
+             {},{},{},{},female,1985-07-07,C4,2026-01-10,{},BJ01,,{}\n",
+            q.customer_no, q.name, q.id_number, q.mobile, q.aum_yuan, q.address
         ),
     );
     import(
@@ -167,7 +171,13 @@ fn no_raw_personal_value_is_stored_logged_served_or_dumped() {
 
     let mut raw: Vec<String> = vec![];
     for p in &ps {
-        raw.extend([p.name.to_string(), p.mobile.clone(), p.id_number.clone(), p.aum_yuan.to_string()]);
+        raw.extend([
+            p.name.to_string(),
+            p.mobile.clone(),
+            p.id_number.clone(),
+            p.aum_yuan.to_string(),
+            p.address.to_string(),
+        ]);
     }
     raw.extend(["123456789", "1234567.89", "98765432", "987654.32", "556677.88", "55667788"].map(String::from));
 
@@ -186,7 +196,11 @@ fn no_raw_personal_value_is_stored_logged_served_or_dumped() {
         keep(c.post("/api/v1/customers/search", json!({"mobile": p.mobile, "id_number": p.id_number})));
     }
     for id in &ids {
-        keep(c.get(&format!("/api/v1/customers/{id}")));
+        let r = c.get(&format!("/api/v1/customers/{id}"));
+        // The address is shown to district level, and only that.
+        let shown = r.json()["address"].as_str().unwrap_or_default().to_string();
+        assert!(shown == "浙江省杭州市西湖区****" || shown == "湖北省武汉市江汉区****", "{}", r.body);
+        keep(r);
         keep(c.get(&format!("/api/v1/customers/{id}/holdings")));
         keep(c.get(&format!("/api/v1/customers/{id}/events")));
         keep(c.post(
@@ -219,7 +233,8 @@ fn no_raw_personal_value_is_stored_logged_served_or_dumped() {
     let (_, mut op) = app.hq_operator_session();
     let r = op.post(
         &format!("/api/v1/customers/{}/unmask", ids[0]),
-        json!({"fields": ["name", "mobile"], "reason": "verifying the leak test itself"}),
+        json!({"fields": ["name", "mobile", "address"], "reason": "verifying the leak test itself"}),
     );
+    assert_eq!(r.json()["values"]["address"], ps[0].address, "{}", r.body);
     assert!(!find_leaks("unmask", r.body.as_bytes(), &raw).is_empty());
 }

@@ -1,0 +1,2 @@
+ALTER TABLE import_customers DROP COLUMN address;
+ALTER TABLE customers DROP COLUMN address;
