@@ -66,6 +66,8 @@ enum_with_codes!(
         CustomerConsent => "customer.consent",
         CustomerAssign => "customer.assign",
         WecomContactLink => "wecom.contact.link",
+        WecomTagManage => "wecom.tag.manage",
+        WecomContactTag => "wecom.contact.tag",
     }
 );
 
@@ -102,11 +104,13 @@ impl Role {
                 PiiUnmask,
                 DataExport,
                 WecomContactLink,
+                WecomTagManage,
+                WecomContactTag,
             ],
             Role::BranchManager => {
-                &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent, WecomContactLink]
+                &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent, WecomContactLink, WecomContactTag]
             }
-            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink],
+            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink, WecomContactTag],
         }
     }
 

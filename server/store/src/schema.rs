@@ -192,6 +192,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     wecom_follow_details,
     wecom_contact_links,
     wecom_tags,
+    wecom_tag_syncs,
 );
 
 diesel::table! {
@@ -551,5 +552,13 @@ diesel::table! {
         group_name -> Text,
         sort_order -> BigInt,
         synced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_tag_syncs (corp) {
+        corp -> Text,
+        synced_at -> Timestamp,
+        through_received_at -> Timestamp,
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::handlers::{
     assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens,
-    wecom, wecom_contacts,
+    wecom, wecom_contacts, wecom_tags,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -239,6 +239,22 @@ pub fn table() -> Vec<Route> {
         route!(DELETE "/api/v1/wecom/contacts/{contact_id}/link", Perm(P::WecomContactLink), wecom_contacts::unlink,
             "wecom", "Remove the contact's link: back to the work queue, left alone by automatic linking (audited)",
             resp = wecom_contacts::WecomContactView),
+        route!(POST "/api/v1/wecom/contacts/{contact_id}/tags", Perm(P::WecomContactTag), wecom_tags::mark, "wecom",
+            "Put corp tags on and take them off the customer's relation with a follow member: in WeCom first \
+            (`mark_tag`), then here (contact in scope; audited)",
+            req = wecom_tags::MarkTagsRequest, resp = wecom_tags::MarkedTags),
+        route!(GET "/api/v1/wecom/tags", Perm(P::CustomerRead), wecom_tags::list, "wecom",
+            "The corp's tag catalogue as siyu holds it (pulled again whenever WeCom reports a change)",
+            query = wecom_tags::CorpQuery, resp = wecom_tags::TagCatalogue),
+        route!(POST "/api/v1/wecom/tags", Perm(P::WecomTagManage), wecom_tags::create, "wecom",
+            "Create tags (in a group given by id, or found or created by name): in WeCom first, then here (audited)",
+            req = wecom_tags::NewTagsRequest, resp = wecom_tags::TagGroupView, status = 201),
+        route!(PUT "/api/v1/wecom/tags/{tag_id}", Perm(P::WecomTagManage), wecom_tags::rename, "wecom",
+            "Rename a tag or a group (by its id): in WeCom first, then here (audited)",
+            req = wecom_tags::RenameRequest, status = 204),
+        route!(DELETE "/api/v1/wecom/tags/{tag_id}", Perm(P::WecomTagManage), wecom_tags::delete, "wecom",
+            "Delete a tag, or a whole group by its id: in WeCom first, then here (audited)",
+            query = wecom_tags::CorpQuery, resp = wecom_tags::Deleted),
         route!(GET "/api/v1/system/status", Perm(P::SystemStatus), health::status, "system",
             "Version, database and migrations", resp = health::StatusView),
     ]

@@ -6,6 +6,7 @@ pub mod client;
 pub mod inbox;
 pub mod links;
 pub mod sync;
+pub mod tags;
 pub mod tokens;
 
 use siyu_config::WecomCorp;

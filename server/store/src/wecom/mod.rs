@@ -17,4 +17,5 @@ pub mod details;
 pub mod inbox;
 pub mod links;
 pub mod locks;
+pub mod tags;
 pub mod tokens;

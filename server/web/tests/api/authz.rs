@@ -54,6 +54,8 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
             "{seq}" => "1".into(),
             "{role}" => "rm".into(),
             "{name}" => "main".into(),
+            // Tags belong to a corp, not to a subtree: an unknown one is simply not found.
+            "{tag_id}" => "etMatrixUnknownTag".into(),
             s if s.starts_with('{') => {
                 panic!("{path}: the matrix does not know the parameter {s}; add a rule")
             }
@@ -109,6 +111,9 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         }
         ("POST", "/api/v1/customers/{customer_id}/unmerge") => json!({"reason": "matrix check"}),
         ("POST", "/api/v1/wecom/contacts/{contact_id}/link") => json!({"customer_id": t.customer.0}),
+        ("POST", "/api/v1/wecom/contacts/{contact_id}/tags") => json!({"add": ["etMatrixUnknownTag"]}),
+        ("POST", "/api/v1/wecom/tags") => json!({"corp": "main", "group_name": "矩阵", "tags": ["矩阵"]}),
+        ("PUT", "/api/v1/wecom/tags/{tag_id}") => json!({"corp": "main", "name": "矩阵"}),
         ("POST", "/api/v1/customers/{customer_id}/unmask") => {
             json!({"fields": ["name"], "reason": "matrix check of the access rules"})
         }
@@ -217,6 +222,7 @@ fn every_protected_route_needs_a_principal() {
             .replace("{customer_id}", "x")
             .replace("{export_id}", "x")
             .replace("{contact_id}", "x")
+            .replace("{tag_id}", "x")
             .replace("{name}", "x");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {

@@ -17,11 +17,11 @@ use siyu_store::jobs::{JobStatus, NewJob};
 use siyu_store::wecom::{contacts, details, links};
 use std::sync::{Arc, Mutex};
 
-const NAME: &str = "main";
-const CORP: &str = "wwsiyusync000001";
-const SECRET: &str = "sim-secret-sync";
+pub(crate) const NAME: &str = "main";
+pub(crate) const CORP: &str = "wwsiyusync000001";
+pub(crate) const SECRET: &str = "sim-secret-sync";
 
-fn control(sim: &siyu_wecom_sim::SimHandle, path: &str, body: Value) -> Value {
+pub(crate) fn control(sim: &siyu_wecom_sim::SimHandle, path: &str, body: Value) -> Value {
     match ureq::post(&format!("{}/__sim{path}", sim.base_url())).send_json(body) {
         Ok(r) => r.into_json().unwrap(),
         Err(ureq::Error::Status(s, r)) => panic!("{path}: {s} {}", r.into_string().unwrap_or_default()),
@@ -29,13 +29,13 @@ fn control(sim: &siyu_wecom_sim::SimHandle, path: &str, body: Value) -> Value {
     }
 }
 
-fn stop(sim: siyu_wecom_sim::SimHandle) {
+pub(crate) fn stop(sim: siyu_wecom_sim::SimHandle) {
     let h = sim.server.clone();
     let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(h.stop(false))).join();
 }
 
 /// The emulator with members rm1..rm3, and siyu configured to call it (small pages, short waits).
-fn setup() -> (siyu_wecom_sim::SimHandle, TestApp) {
+pub(crate) fn setup() -> (siyu_wecom_sim::SimHandle, TestApp) {
     let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
     control(&sim, "/corps", json!({"corp_id": CORP, "secret": SECRET}));
     for u in ["rm1", "rm2", "rm3"] {
@@ -61,14 +61,14 @@ fn setup() -> (siyu_wecom_sim::SimHandle, TestApp) {
 type Before = Box<dyn Fn(&str, usize) + Send + Sync>;
 
 /// The wire under the egress guard: records every request path, and can act before a given call.
-struct Wire {
+pub(crate) struct Wire {
     inner: UreqTransport,
     paths: Mutex<Vec<String>>,
     before: Before,
 }
 
 impl Wire {
-    fn new(before: impl Fn(&str, usize) + Send + Sync + 'static) -> Arc<Self> {
+    pub(crate) fn new(before: impl Fn(&str, usize) + Send + Sync + 'static) -> Arc<Self> {
         Arc::new(Wire {
             inner: UreqTransport::new(&HttpSettings::default()).unwrap(),
             paths: Mutex::new(vec![]),
@@ -133,14 +133,14 @@ fn a_remark_with_a_customer_s_mobile_or_name_is_refused_and_nothing_reaches_weco
     stop(sim);
 }
 
-fn user_with_wecom(app: &TestApp, username: &str, node: &str, roles: &[Role], wecom: &str) -> String {
+pub(crate) fn user_with_wecom(app: &TestApp, username: &str, node: &str, roles: &[Role], wecom: &str) -> String {
     let id = app.user(username, node, roles);
     use siyu_store::schema::staff;
     diesel::update(staff::table.find(&id)).set(staff::wecom_userid.eq(wecom)).execute(&mut *app.conn()).unwrap();
     id
 }
 
-fn run_sync(app: &TestApp, wire: Arc<Wire>) -> siyu_store::jobs::Job {
+pub(crate) fn run_sync(app: &TestApp, wire: Arc<Wire>) -> siyu_store::jobs::Job {
     let ctx = siyu_app::bootstrap::cli_context();
     let new = NewJob {
         kind: KIND,

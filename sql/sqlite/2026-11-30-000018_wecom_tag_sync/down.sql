@@ -1,0 +1,1 @@
+DROP TABLE wecom_tag_syncs;
