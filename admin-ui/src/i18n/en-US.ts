@@ -462,6 +462,9 @@ const enUS: Messages = {
       'export.approve': 'Approve exports',
       'customer.assign': 'Assign customers to RMs',
       'customer.consent': 'Record marketing consent',
+      'wecom.contact.link': 'Link WeCom contacts',
+      'wecom.tag.manage': 'Manage corp tags',
+      'wecom.contact.tag': 'Tag customers',
     },
   },
   tokens: {

@@ -460,6 +460,9 @@ const zhCN = {
       'export.approve': '审批导出',
       'customer.assign': '分配管户客户',
       'customer.consent': '记录营销同意',
+      'wecom.contact.link': '关联企微客户',
+      'wecom.tag.manage': '管理企业标签',
+      'wecom.contact.tag': '为客户打标签',
     },
   },
   tokens: {
