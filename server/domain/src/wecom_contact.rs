@@ -43,6 +43,9 @@ pub enum DeleteReason {
     Transfer,
     /// The customer deleted the member (`del_follow_user`).
     Customer,
+    /// A full sync no longer found the relation (a callback was lost, or came before siyu listened): who ended it
+    /// is unknown, so it counts as churn of neither side.
+    Missing,
 }
 
 impl DeleteReason {
@@ -51,11 +54,14 @@ impl DeleteReason {
             DeleteReason::Member => "member",
             DeleteReason::Transfer => "transfer",
             DeleteReason::Customer => "customer",
+            DeleteReason::Missing => "missing",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [DeleteReason::Member, DeleteReason::Transfer, DeleteReason::Customer].into_iter().find(|x| x.as_str() == s)
+        [DeleteReason::Member, DeleteReason::Transfer, DeleteReason::Customer, DeleteReason::Missing]
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 }
 
@@ -84,6 +90,7 @@ impl Change {
             Change::AddHalf { .. } => "add_half_external_contact",
             Change::Edit => "edit_external_contact",
             Change::Delete(DeleteReason::Customer) => "del_follow_user",
+            Change::Delete(DeleteReason::Missing) => "sync_missing",
             Change::Delete(_) => "del_external_contact",
             Change::TransferFail { .. } => "transfer_fail",
         }
@@ -206,6 +213,12 @@ mod tests {
             (e.status, e.added_at, e.last_event.as_str()),
             (Status::Active, Some(t(0)), "edit_external_contact")
         );
+        let gone = apply(Some(&e), &Change::Delete(DeleteReason::Missing), t(9)).unwrap();
+        assert_eq!(
+            (gone.status, gone.delete_reason, gone.last_event.as_str()),
+            (Status::Deleted, Some(DeleteReason::Missing), "sync_missing")
+        );
+        assert_eq!(DeleteReason::parse("missing"), Some(DeleteReason::Missing));
         let d = apply(Some(&e), &Change::Delete(DeleteReason::Customer), t(9)).unwrap();
         assert_eq!(
             (d.status, d.deleted_at, d.delete_reason),

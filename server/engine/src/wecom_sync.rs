@@ -36,6 +36,13 @@ struct Checkpoint {
     relations: i64,
     linked: i64,
     pages: i64,
+    /// When the run began: live relations of these members that no page listed and no callback touched since then
+    /// are gone from WeCom, and are closed at the end.
+    #[serde(default)]
+    started_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Relations closed that way.
+    #[serde(default)]
+    closed: i64,
 }
 
 /// The handler; `over` replaces the HTTP transport under the egress guard (tests watch or disturb the wire).
@@ -86,6 +93,7 @@ impl JobHandler for WecomSync {
         let mut cp: Checkpoint = match ctx.checkpoint() {
             Some(v) => serde_json::from_value(v.clone()).map_err(|e| JobError::Fatal(format!("checkpoint: {e}")))?,
             None => {
+                let started_at = ctx.env.now();
                 let users = client.get_follow_user_list().map_err(client_err)?;
                 let groups = client.get_corp_tag_list(&TagQuery::default()).map_err(client_err)?;
                 let tags = sync::save_tags(&mut *ctx.conn()?, ctx.env, &p.corp, &groups).map_err(app_err)?;
@@ -93,7 +101,7 @@ impl JobHandler for WecomSync {
                 for u in &users {
                     total += client.list_external_contacts(u).map_err(client_err)?.len() as i64;
                 }
-                let cp = Checkpoint { users, total, tags, ..Default::default() };
+                let cp = Checkpoint { users, total, tags, started_at: Some(started_at), ..Default::default() };
                 ctx.report(0, Some(total), Some(to_value(&cp)))?;
                 cp
             }
@@ -123,6 +131,10 @@ impl JobHandler for WecomSync {
             let total = cp.total.max(cp.relations);
             ctx.report(cp.relations, Some(total), Some(to_value(&cp)))?;
         }
+        if let Some(started_at) = cp.started_at {
+            cp.closed = sync::close_missing(&mut *ctx.conn()?, ctx.env, &p.corp, &cp.users, started_at)
+                .map_err(app_err)? as i64;
+        }
         if cp.total != cp.relations {
             // Customers added or deleted since the count: the bar ends full at what was stored.
             cp.total = cp.relations;
@@ -130,7 +142,7 @@ impl JobHandler for WecomSync {
         }
         Ok(serde_json::json!({
             "corp": p.corp, "users": cp.users.len(), "tags": cp.tags, "relations": cp.relations,
-            "linked": cp.linked, "pages": cp.pages,
+            "linked": cp.linked, "pages": cp.pages, "closed": cp.closed,
         }))
     }
 }

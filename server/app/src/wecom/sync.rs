@@ -150,3 +150,38 @@ pub fn save_page(
         Ok::<_, AppError>(report)
     })
 }
+
+/// Ends the live relations of `users` that a full sync started at `started_at` did not find in WeCom (deleted
+/// while a callback was lost, or before siyu listened): one transaction, one audit record with the count.
+pub fn close_missing(
+    conn: &mut DbConn,
+    env: &Env,
+    corp: &str,
+    users: &[String],
+    started_at: DateTime<Utc>,
+) -> Result<usize> {
+    let now = env.now();
+    let missing = contacts::live_unseen_since(conn, corp, users, to_db(started_at))?;
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    write_tx(conn, |c| {
+        let mut closed = 0;
+        for row in &missing {
+            let prev = super::inbox::relation_of(row).map_err(AppError::Internal)?;
+            if let Some(next) = rule::apply(Some(&prev), &rule::Change::Delete(rule::DeleteReason::Missing), started_at)
+            {
+                contacts::save(c, &super::inbox::row_of(corp, &row.external_userid, &row.follow_userid, &next, now))?;
+                closed += 1;
+            }
+        }
+        audit::append(
+            c,
+            &super::system_context(),
+            &AuditEvent::success("wecom.sync_missing", "wecom_corp", corp)
+                .with_detail(serde_json::json!({"closed": closed})),
+            now,
+        )?;
+        Ok::<_, AppError>(closed)
+    })
+}

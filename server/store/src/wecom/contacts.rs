@@ -51,3 +51,32 @@ pub fn list(conn: &mut DbConn, corp: &str) -> Result<Vec<ContactRow>> {
         .select(ContactRow::as_select())
         .load(conn)?)
 }
+
+/// The live relations (active or half) of `corp`'s members `users` that a full sync started at `since` did not
+/// see: not stored by the sync (no details written since) and not changed by a callback since.
+pub fn live_unseen_since(
+    conn: &mut DbConn,
+    corp: &str,
+    users: &[String],
+    since: chrono::NaiveDateTime,
+) -> Result<Vec<ContactRow>> {
+    use crate::schema::wecom_follow_details as d;
+    let seen: std::collections::HashSet<(String, String)> = d::table
+        .filter(d::corp.eq(corp).and(d::synced_at.ge(since)))
+        .select((d::external_userid, d::follow_userid))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut out = vec![];
+    for chunk in users.chunks(500) {
+        let rows: Vec<ContactRow> = wecom_contacts::table
+            .filter(wecom_contacts::corp.eq(corp))
+            .filter(wecom_contacts::follow_userid.eq_any(chunk))
+            .filter(wecom_contacts::status.eq_any(["active", "half"]))
+            .filter(wecom_contacts::updated_at.lt(since))
+            .select(ContactRow::as_select())
+            .load(conn)?;
+        out.extend(rows.into_iter().filter(|r| !seen.contains(&(r.external_userid.clone(), r.follow_userid.clone()))));
+    }
+    Ok(out)
+}

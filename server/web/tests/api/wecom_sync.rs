@@ -422,3 +422,38 @@ fn a_customer_added_through_their_own_channel_code_is_linked_when_the_callback_i
     assert_eq!(app.audit_count("wecom.contact_link"), 1);
     stop(sim);
 }
+
+#[test]
+fn a_full_sync_closes_relations_wecom_no_longer_has_and_keeps_the_rest() {
+    let (sim, app) = setup();
+    let mut ext = vec![];
+    for i in 0..3 {
+        let r = control(
+            &sim,
+            &format!("/corps/{CORP}/contacts"),
+            json!({"name": format!("微信{i}"), "follow": [{"userid": "rm1"}, {"userid": "rm2"}]}),
+        );
+        ext.push(r["external_userid"].as_str().unwrap().to_string());
+    }
+    assert_eq!(run_sync(&app, Wire::new(|_, _| {})).status, JobStatus::Succeeded);
+    let live = |app: &TestApp| {
+        contacts::list(&mut app.conn(), NAME).unwrap().into_iter().filter(|r| r.status == "active").count()
+    };
+    assert_eq!(live(&app), 6);
+    // The customer deletes rm1 while siyu hears nothing (no callback is configured): only a full sync can tell.
+    let r =
+        control(&sim, &format!("/corps/{CORP}/customer_deletes"), json!({"userid": "rm1", "external_userid": ext[0]}));
+    assert_eq!(r["removed"], true);
+    app.advance(chrono::Duration::seconds(60));
+    let job = run_sync(&app, Wire::new(|_, _| {}));
+    assert_eq!((job.status, job.result.as_ref().map(|r| r["closed"].clone())), (JobStatus::Succeeded, Some(json!(1))));
+    let gone = contacts::get(&mut app.conn(), NAME, &ext[0], "rm1").unwrap().unwrap();
+    assert_eq!((gone.status.as_str(), gone.delete_reason.as_deref()), ("deleted", Some("missing")));
+    assert_eq!(live(&app), 5, "the other relations stay, rm2's with the same customer too");
+    assert_eq!(app.audit_count("wecom.sync_missing"), 1);
+    // Nothing else missing: a third sync closes nothing and writes no record of it.
+    app.advance(chrono::Duration::seconds(60));
+    assert_eq!(run_sync(&app, Wire::new(|_, _| {})).result.unwrap()["closed"], 0);
+    assert_eq!(app.audit_count("wecom.sync_missing"), 1);
+    stop(sim);
+}
