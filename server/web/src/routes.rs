@@ -243,6 +243,8 @@ pub fn table() -> Vec<Route> {
             "Put corp tags on and take them off the customer's relation with a follow member: in WeCom first \
             (`mark_tag`), then here (contact in scope; audited)",
             req = wecom_tags::MarkTagsRequest, resp = wecom_tags::MarkedTags),
+        route!(GET "/api/v1/wecom/corps", Perm(P::CustomerRead), wecom_tags::corps, "wecom",
+            "The configured WeCom corps (name and corp id, never a secret)", resp = wecom_tags::CorpList),
         route!(GET "/api/v1/wecom/tags", Perm(P::CustomerRead), wecom_tags::list, "wecom",
             "The corp's tag catalogue as siyu holds it (pulled again whenever WeCom reports a change)",
             query = wecom_tags::CorpQuery, resp = wecom_tags::TagCatalogue),

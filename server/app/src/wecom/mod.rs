@@ -17,6 +17,19 @@ pub fn corp<'a>(env: &'a crate::Env, name: &str) -> Option<&'a WecomCorp> {
     env.settings.wecom.corps.iter().find(|c| c.name == name)
 }
 
+/// A configured corp as the console may know it: its name and WeCom corp id, never a secret.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CorpView {
+    pub name: String,
+    pub corp_id: String,
+}
+
+/// The configured corps, for anyone who reads customers (to choose a corp's tags, channels or contacts).
+pub fn corps(env: &crate::Env, p: &crate::Principal) -> crate::error::Result<Vec<CorpView>> {
+    p.require(siyu_domain::access::Permission::CustomerRead)?;
+    Ok(env.settings.wecom.corps.iter().map(|c| CorpView { name: c.name.clone(), corp_id: c.corp_id.clone() }).collect())
+}
+
 /// Who WeCom's background work is recorded as in the audit chain.
 pub(crate) fn system_context() -> AuditContext {
     AuditContext {

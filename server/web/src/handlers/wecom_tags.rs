@@ -105,6 +105,26 @@ pub struct Deleted {
     pub deleted: usize,
 }
 
+/// A configured WeCom corp (no secret).
+#[derive(Serialize, ToSchema)]
+pub struct CorpItem {
+    /// The `[[wecom.corps]]` name the other WeCom routes take.
+    pub name: String,
+    pub corp_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CorpList {
+    pub items: Vec<CorpItem>,
+}
+
+/// The configured corps, so a screen can choose whose tags (or channels, contacts) to show.
+pub async fn corps(ctx: Ctx) -> Result<HttpResponse, ApiError> {
+    let items = ctx.with_principal(|_, env, _, p| siyu_app::wecom::corps(env, p)).await?;
+    Ok(HttpResponse::Ok()
+        .json(CorpList { items: items.into_iter().map(|c| CorpItem { name: c.name, corp_id: c.corp_id }).collect() }))
+}
+
 pub async fn list(ctx: Ctx, q: web::Query<CorpQuery>) -> Result<HttpResponse, ApiError> {
     let corp = q.into_inner().corp;
     let c = ctx.with_principal(move |c, env, _, p| ops::catalogue(c, env, p, &corp)).await?;

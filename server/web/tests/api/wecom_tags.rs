@@ -146,9 +146,12 @@ fn head_office_changes_tags_in_wecom_first_and_bad_names_change_nothing() {
     assert!(siyu_tags(&mut op).is_empty());
     assert_eq!((app.audit_count("wecom.tag_rename"), app.audit_count("wecom.tag_delete")), (2, 2));
 
-    // An RM may read the catalogue but not change it.
+    // An RM may read the corps and the catalogue but not change it.
     let rm = app.user("rm.tags", &org.outlet_a1, &[Role::Rm]);
     let mut rm = app.bearer(&rm);
+    let corps = rm.get("/api/v1/wecom/corps");
+    assert_eq!(corps.json()["items"], json!([{"name": NAME, "corp_id": CORP}]), "{}", corps.body);
+    assert!(!corps.body.contains(SECRET), "never a secret");
     assert_eq!(rm.get(&format!("/api/v1/wecom/tags?corp={NAME}")).status, 200);
     assert_eq!(rm.post("/api/v1/wecom/tags", json!({"corp": NAME, "group_name": "g", "tags": ["t"]})).status, 403);
     stop(sim);
