@@ -112,6 +112,16 @@ export const audit = {
   verify: () => call<T.AuditVerifyAnswer>(E.auditVerify),
 }
 
+export const wecom = {
+  corps: () => call<Items<T.WecomCorp>>(E.wecomCorps),
+  tags: (corp: string) => call<T.TagCatalogue>(E.wecomTags, { query: { corp } }),
+  createTags: (body: T.NewTagsBody) => call<T.TagGroup>(E.wecomTagCreate, { body }),
+  renameTag: (corp: string, tag_id: string, name: string) =>
+    call<void>(E.wecomTagRename, { params: { tag_id }, body: { corp, name } }),
+  deleteTag: (corp: string, tag_id: string) =>
+    call<{ deleted: number }>(E.wecomTagDelete, { params: { tag_id }, query: { corp } }),
+}
+
 export const security = {
   passwordPolicy: () => call<T.PasswordPolicy>(E.passwordPolicy),
 }

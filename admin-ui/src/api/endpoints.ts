@@ -76,6 +76,12 @@ export const endpoints = {
   auditStats: ep('GET', '/audit/stats'),
   auditVerify: ep('POST', '/audit/verify'),
 
+  wecomCorps: ep('GET', '/wecom/corps'),
+  wecomTags: ep('GET', '/wecom/tags'),
+  wecomTagCreate: ep('POST', '/wecom/tags'),
+  wecomTagRename: ep('PUT', '/wecom/tags/{tag_id}'),
+  wecomTagDelete: ep('DELETE', '/wecom/tags/{tag_id}'),
+
   passwordPolicy: ep('GET', '/security/password-policy'),
   systemStatus: ep('GET', '/system/status'),
 } as const satisfies Record<string, Endpoint>

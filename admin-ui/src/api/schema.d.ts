@@ -22,6 +22,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assignments/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply an assignment rule (or an explicit list) in batches, each audited, with history
+         * @description Needs the permission `customer.assign`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_assignments_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assignments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * How many customers an assignment rule would move, per RM, and how many stay: changes nothing
+         * @description Needs the permission `customer.assign`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_assignments_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -302,6 +342,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge one customer record into another: explained, audited, undoable
+         * @description Needs the permission `customer.write`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_customers_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/search": {
         parameters: {
             query?: never;
@@ -342,6 +402,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's managing RM and outlet history (管户关系), oldest first
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_customers__customer_id__assignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}/consent": {
         parameters: {
             query?: never;
@@ -359,6 +439,26 @@ export interface paths {
          * @description Needs the permission `customer.consent`; objects outside the caller's org scope answer 404.
          */
         put: operations["put_api_v1_customers__customer_id__consent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Records in scope sharing a customer number, mobile or ID number (merge candidates)
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_customers__customer_id__duplicates"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -420,6 +520,26 @@ export interface paths {
          * @description Needs the permission `pii.unmask`; objects outside the caller's org scope answer 404.
          */
         post: operations["post_api_v1_customers__customer_id__unmask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customers/{customer_id}/unmerge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo the merge of this record: exactly what it moved goes back
+         * @description Needs the permission `customer.write`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_customers__customer_id__unmerge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1030,6 +1150,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wecom/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeCom contacts whose follow members' staff sit in scope; `unlinked=true`: the work queue of contacts not linked to a customer
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/contacts/{contact_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One WeCom contact, its name masked
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_contacts__contact_id_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/contacts/{contact_id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm that the contact is this customer (both in scope; audited)
+         * @description Needs the permission `wecom.contact.link`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_wecom_contacts__contact_id__link"];
+        /**
+         * Remove the contact's link: back to the work queue, left alone by automatic linking (audited)
+         * @description Needs the permission `wecom.contact.link`; objects outside the caller's org scope answer 404.
+         */
+        delete: operations["delete_api_v1_wecom_contacts__contact_id__link"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/contacts/{contact_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put corp tags on and take them off the customer's relation with a follow member: in WeCom first (`mark_tag`), then here (contact in scope; audited)
+         * @description Needs the permission `wecom.contact.tag`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_wecom_contacts__contact_id__tags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/corps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The configured WeCom corps (name and corp id, never a secret)
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_corps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The corp's tag catalogue as siyu holds it (pulled again whenever WeCom reports a change)
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_tags"];
+        put?: never;
+        /**
+         * Create tags (in a group given by id, or found or created by name): in WeCom first, then here (audited)
+         * @description Needs the permission `wecom.tag.manage`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_wecom_tags"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rename a tag or a group (by its id): in WeCom first, then here (audited)
+         * @description Needs the permission `wecom.tag.manage`; objects outside the caller's org scope answer 404.
+         */
+        put: operations["put_api_v1_wecom_tags__tag_id_"];
+        post?: never;
+        /**
+         * Delete a tag, or a whole group by its id: in WeCom first, then here (audited)
+         * @description Needs the permission `wecom.tag.manage`; objects outside the caller's org scope answer 404.
+         */
+        delete: operations["delete_api_v1_wecom_tags__tag_id_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1118,6 +1390,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AssignmentList: {
+            items: components["schemas"]["AssignmentView"][];
+        };
+        /** @description One change of a customer's managing RM (`rm`), outlet (`outlet`), or identity (`merge`, `unmerge`). */
+        AssignmentView: {
+            action: string;
+            /** Format: date-time */
+            at: string;
+            /** @description Who made the change (staff id); none for the system. */
+            by?: string | null;
+            /** @description Staff id (rm), org node id (outlet) or customer id (unmerge): before. */
+            from?: string | null;
+            /** @description Why: `crm batch`, `import job …`, the rule's reason, `resignation of …`. */
+            reason?: string | null;
+            to?: string | null;
+        };
         AuditPage: {
             items: components["schemas"]["AuditView"][];
             /** Format: int64 */
@@ -1182,6 +1470,15 @@ export interface components {
             updated_at?: string | null;
             updated_by?: string | null;
         };
+        /** @description A configured WeCom corp (no secret). */
+        CorpItem: {
+            corp_id: string;
+            /** @description The `[[wecom.corps]]` name the other WeCom routes take. */
+            name: string;
+        };
+        CorpList: {
+            items: components["schemas"]["CorpItem"][];
+        };
         CreateExport: {
             /** @description `customers`. */
             kind: string;
@@ -1230,6 +1527,8 @@ export interface components {
         };
         /** @description A customer with every personal field masked. */
         CustomerView: {
+            /** @description To district level: `北京市朝阳区****`. */
+            address?: string | null;
             /** @description AUM as a band, never the amount. */
             aum_band: string;
             birth_date?: string | null;
@@ -1253,6 +1552,18 @@ export interface components {
         DecideExport: {
             /** @description Optional note, kept with the decision and in the audit trail. */
             note?: string | null;
+        };
+        Deleted: {
+            /** @description Tags removed from siyu's copy. */
+            deleted: number;
+        };
+        DuplicateList: {
+            items: components["schemas"]["DuplicateView"][];
+        };
+        DuplicateView: {
+            customer: components["schemas"]["CustomerView"];
+            /** @description The identifiers shared with the record asked about: `customer_no`, `mobile`, `id_number`. */
+            matched: string[];
         };
         EnrollResponse: {
             otpauth_uri: string;
@@ -1372,9 +1683,25 @@ export interface components {
             /** @description `created`, `updated` or `rejected`. */
             status: string;
         };
+        LinkRequest: {
+            /** @description A customer in the caller's scope. */
+            customer_id: string;
+        };
         LoginRequest: {
             password: string;
             username: string;
+        };
+        MarkTagsRequest: {
+            add?: string[];
+            /** @description The follow member whose relation is tagged; may be left out when there is one. */
+            follow_userid?: string | null;
+            remove?: string[];
+        };
+        MarkedTags: {
+            contact_id: string;
+            follow_userid: string;
+            /** @description Every tag on the relation now. */
+            tag_ids: string[];
         };
         MeResponse: {
             /** @description Present for browser sessions: send it as `X-CSRF-Token` with state-changing requests. */
@@ -1390,6 +1717,26 @@ export interface components {
             stage: string;
             username: string;
         };
+        MergeRequest: {
+            /** @description The record merged into it: marked, never deleted. */
+            merged: string;
+            /** @description Why (4 to 500 characters). */
+            reason: string;
+            /** @description The record that stays. */
+            survivor: string;
+        };
+        MergeView: {
+            events_kept: number;
+            events_moved: number;
+            /** @description Rows the survivor already had (same product; same event): left on the merged record. */
+            holdings_kept: number;
+            holdings_moved: number;
+            /** @description The identifiers the records share: the merge's explanation. */
+            matched: string[];
+            merge_id: string;
+            merged: string;
+            survivor: string;
+        };
         MigrationView: {
             applied: number;
             latest?: string | null;
@@ -1400,6 +1747,14 @@ export interface components {
         };
         MoveStaff: {
             node_id: string;
+        };
+        NewTagsRequest: {
+            corp: string;
+            /** @description An existing group; or give `group_name` (found by name, or created). */
+            group_id?: string | null;
+            group_name?: string | null;
+            /** @description 1 to 100 names of at most 30 characters. */
+            tags: string[];
         };
         NodeList: {
             items: components["schemas"]["NodeView"][];
@@ -1425,6 +1780,22 @@ export interface components {
             path: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        OutcomeView: {
+            /** @description Transactions used (apply only). */
+            batches: number;
+            /** @description Customers the rule matched. */
+            matched: number;
+            /** @description Customers given a new RM (or, for a preview, that would be). */
+            moved: number;
+            /** @description New customers per RM (staff id). */
+            per_target: {
+                [key: string]: number;
+            };
+            /** @description Planned moves not made because the customer's RM changed meanwhile (apply only). */
+            skipped: number;
+            /** @description Matched customers already managed by one of the target's RMs: left as they are. */
+            unchanged: number;
         };
         PasswordRequest: {
             current_password: string;
@@ -1462,6 +1833,11 @@ export interface components {
         RenameNode: {
             name: string;
         };
+        RenameRequest: {
+            corp: string;
+            /** @description At most 30 characters. */
+            name: string;
+        };
         RoleList: {
             items: components["schemas"]["RoleView"][];
         };
@@ -1477,8 +1853,22 @@ export interface components {
         RolesHeld: {
             roles: string[];
         };
+        RuleRequest: {
+            /**
+             * @description Which customers: `aum_min_yuan` / `aum_max_yuan` (AUM band edges, `[min, max)`), `risk_levels`
+             *     (`C1`…`C5`), `node_id` (an org subtree in scope), `current_rm` (`any`, `none`, `resigned`, `no_active` or
+             *     a staff id), `customer_ids` (at most 1,000, all in scope). Every part optional.
+             */
+            filter?: Record<string, never>;
+            /** @description Why; required to apply (4 to 500 characters), kept in the history and the audit trail. */
+            reason?: string | null;
+            /** @description `{"kind": "rm", "staff_id": …}`, `{"kind": "team", "node_id": …}` or `{"kind": "remote"}`. */
+            target: Record<string, never>;
+        };
         SearchRequest: {
             customer_no?: string | null;
+            /** @description A WeCom customer's external_userid: the customers it is linked to. */
+            external_userid?: string | null;
             id_number?: string | null;
             /** @description Spaces, `+86` and full-width digits are accepted. */
             mobile?: string | null;
@@ -1541,6 +1931,29 @@ export interface components {
             tls: boolean;
             version: string;
         };
+        TagCatalogue: {
+            corp: string;
+            groups: components["schemas"]["TagGroupView"][];
+            /**
+             * Format: date-time
+             * @description When the catalogue was last pulled from WeCom.
+             */
+            pulled_at?: string | null;
+        };
+        TagGroupView: {
+            group_id: string;
+            group_name: string;
+            tags: components["schemas"]["TagViewDoc"][];
+        };
+        TagViewDoc: {
+            name: string;
+            /**
+             * Format: int64
+             * @description Larger sorts first (WeCom's order).
+             */
+            order: number;
+            tag_id: string;
+        };
         TokenList: {
             items: components["schemas"]["TokenView"][];
         };
@@ -1558,7 +1971,8 @@ export interface components {
         };
         UnmaskRequest: {
             /**
-             * @description Any of `customer_no`, `name`, `birth_date`, `id_number`, `mobile`, `aum_fen`, or `holding:<product code>`
+             * @description Any of `customer_no`, `name`, `birth_date`, `id_number`, `mobile`, `address`, `aum_fen`, or
+             *     `holding:<product code>`
              *     for a holding's amount in fen.
              */
             fields: string[];
@@ -1569,6 +1983,14 @@ export interface components {
             values: {
                 [key: string]: string | null;
             };
+        };
+        UnmergeRequest: {
+            /** @description Why (4 to 500 characters). */
+            reason: string;
+        };
+        UnmergeView: {
+            /** @description The merge undone. */
+            merge_id: string;
         };
         UpdateStaff: {
             name?: string | null;
@@ -1582,6 +2004,38 @@ export interface components {
             first_broken_seq?: number | null;
             ok: boolean;
             reason?: string | null;
+        };
+        WecomContactPage: {
+            items: components["schemas"]["WecomContactView"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A WeCom customer of a corp, the WeChat name masked. */
+        WecomContactView: {
+            /**
+             * Format: int64
+             * @description 1 WeChat user, 2 WeCom user, 0 not synced yet.
+             */
+            contact_type: number;
+            /** @description The `[[wecom.corps]]` name. */
+            corp: string;
+            customer_id?: string | null;
+            external_userid: string;
+            /** @description The members (WeCom userids) the customer is a contact of. */
+            follow_users: string[];
+            /** @description The contact id of these routes. */
+            id: string;
+            /** @description `state`, `remark_mobile`, `confirmed`, `unlinked`; none: not decided. */
+            link_method?: string | null;
+            /** Format: date-time */
+            linked_at?: string | null;
+            name?: string | null;
+            /** @description The channel codes' states the customer came through. */
+            states: string[];
         };
     };
     responses: never;
@@ -1607,6 +2061,144 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_assignments_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_assignments_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutcomeView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description Internal error; quote the request id */
             500: {
@@ -2462,6 +3054,75 @@ export interface operations {
             };
         };
     };
+    post_api_v1_customers_merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     post_api_v1_customers_search: {
         parameters: {
             query?: never;
@@ -2549,6 +3210,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerView"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_customers__customer_id__assignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignmentList"];
                 };
             };
             /** @description Not logged in, or the session expired */
@@ -2727,6 +3446,64 @@ export interface operations {
             };
         };
     };
+    get_api_v1_customers__customer_id__duplicates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateList"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_api_v1_customers__customer_id__events: {
         parameters: {
             query?: {
@@ -2886,6 +3663,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnmaskResponse"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_customers__customer_id__unmerge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnmergeRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnmergeView"];
                 };
             };
             /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
@@ -5090,6 +5947,693 @@ export interface operations {
             };
             /** @description No such object within the caller's scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_contacts: {
+        parameters: {
+            query?: {
+                /** @description Only contacts not linked to a customer: the work queue. */
+                unlinked?: boolean | null;
+                page?: number | null;
+                page_size?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomContactPage"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_contacts__contact_id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomContactView"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_wecom_contacts__contact_id__link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomContactView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_api_v1_wecom_contacts__contact_id__link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomContactView"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_wecom_contacts__contact_id__tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkTagsRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarkedTags"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_corps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorpList"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_tags: {
+        parameters: {
+            query: {
+                /** @description The `[[wecom.corps]]` name. */
+                corp: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagCatalogue"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_wecom_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTagsRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagGroupView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_api_v1_wecom_tags__tag_id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenameRequest"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_api_v1_wecom_tags__tag_id_: {
+        parameters: {
+            query: {
+                /** @description The `[[wecom.corps]]` name. */
+                corp: string;
+            };
+            header?: never;
+            path: {
+                tag_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -40,6 +40,9 @@ export type Permission =
   | 'export.approve'
   | 'customer.assign'
   | 'customer.consent'
+  | 'wecom.contact.link'
+  | 'wecom.tag.manage'
+  | 'wecom.contact.tag'
 
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; details?: unknown }
@@ -405,4 +408,38 @@ export interface ExportCreate {
   masked: boolean
   node_id?: string
   reason: string
+}
+
+/** A configured WeCom corp (`GET /wecom/corps`): the name the WeCom routes take; never a secret. */
+export interface WecomCorp {
+  name: string
+  corp_id: string
+}
+
+export interface CorpTag {
+  tag_id: string
+  name: string
+  /** Larger sorts first (WeCom's order). */
+  order: number
+}
+
+export interface TagGroup {
+  group_id: string
+  group_name: string
+  tags: CorpTag[]
+}
+
+/** `GET /wecom/tags?corp=`: siyu's copy of the corp's tag catalogue, kept the same as WeCom's. */
+export interface TagCatalogue {
+  corp: string
+  pulled_at?: string | null
+  groups: TagGroup[]
+}
+
+/** `POST /wecom/tags`: tags in a group given by id, or found or created by name. */
+export interface NewTagsBody {
+  corp: string
+  group_id?: string
+  group_name?: string
+  tags: string[]
 }

@@ -49,6 +49,12 @@ const routes: RouteRecordRaw[] = [
         component: () => import('@/views/exports/ApprovalsView.vue'),
         meta: { anyOf: perm('approvals') },
       },
+      {
+        path: 'wecom/tags',
+        name: 'wecom-tags',
+        component: () => import('@/views/wecom/TagsView.vue'),
+        meta: { anyOf: perm('wecom-tags') },
+      },
       { path: 'roles', name: 'roles', component: () => import('@/views/roles/RolesView.vue') },
       { path: 'audit', name: 'audit', component: () => import('@/views/audit/AuditView.vue'), meta: { anyOf: perm('audit') } },
       {
