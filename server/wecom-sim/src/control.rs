@@ -512,6 +512,41 @@ pub async fn delivered(
     })
 }
 
+#[derive(Deserialize)]
+pub struct PublishReq {
+    userid: String,
+}
+
+/// The member publishes a moment task in the WeCom client.
+pub async fn publish_moment(
+    sim: web::Data<Sim>,
+    path: web::Path<(String, String)>,
+    r: web::Json<PublishReq>,
+) -> HttpResponse {
+    let (corp_id, moment_id) = path.into_inner();
+    with_corp(&sim, &corp_id, |c, _, now| crate::moments::publish(c, &moment_id, &r.userid, now))
+}
+
+#[derive(Deserialize)]
+pub struct InteractionReq {
+    userid: String,
+    external_userid: String,
+    /// `comment` or `like`.
+    kind: String,
+}
+
+/// A customer comments on or likes a member's moment.
+pub async fn moment_interaction(
+    sim: web::Data<Sim>,
+    path: web::Path<(String, String)>,
+    r: web::Json<InteractionReq>,
+) -> HttpResponse {
+    let (corp_id, moment_id) = path.into_inner();
+    with_corp(&sim, &corp_id, |c, _, now| {
+        crate::moments::interact(c, &moment_id, &r.userid, &r.external_userid, &r.kind, now)
+    })
+}
+
 pub async fn callback_log(sim: web::Data<Sim>) -> HttpResponse {
     HttpResponse::Ok().json(json!({"callbacks": sim.lock().callback_log}))
 }

@@ -17,6 +17,7 @@ mod contacts;
 pub mod control;
 mod groupchat;
 mod groupmsg;
+mod moments;
 pub mod state;
 mod tags;
 mod tokens;
@@ -57,7 +58,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, sim: web::Data<Sim>) {
                 .route("/resigned/transfer_customer", web::post().to(transfer::resigned_transfer_customer))
                 .route("/resigned/transfer_result", web::post().to(transfer::resigned_transfer_result))
                 .route("/groupchat/list", web::post().to(groupchat::list))
-                .route("/groupchat/get", web::post().to(groupchat::get)),
+                .route("/groupchat/get", web::post().to(groupchat::get))
+                .route("/add_moment_task", web::post().to(moments::add_moment_task))
+                .route("/get_moment_task_result", web::get().to(moments::get_moment_task_result))
+                .route("/cancel_moment_task", web::post().to(moments::cancel_moment_task))
+                .route("/get_moment_list", web::post().to(moments::get_moment_list))
+                .route("/get_moment_task", web::post().to(moments::get_moment_task))
+                .route("/get_moment_customer_list", web::post().to(moments::get_moment_customer_list))
+                .route("/get_moment_send_result", web::post().to(moments::get_moment_send_result))
+                .route("/get_moment_comments", web::post().to(moments::get_moment_comments)),
         )
         .service(
             web::scope("/__sim")
@@ -79,7 +88,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, sim: web::Data<Sim>) {
                 .route("/corps/{corp}/groupmsg/{msgid}/refuse", web::post().to(control::refuse_mass))
                 .route("/corps/{corp}/transfers/refuse", web::post().to(control::refuse_transfer))
                 .route("/corps/{corp}/group_chats", web::post().to(control::add_chat))
-                .route("/corps/{corp}/delivered", web::get().to(control::delivered)),
+                .route("/corps/{corp}/delivered", web::get().to(control::delivered))
+                .route("/corps/{corp}/moments/{moment_id}/publish", web::post().to(control::publish_moment))
+                .route("/corps/{corp}/moments/{moment_id}/interactions", web::post().to(control::moment_interaction)),
         );
 }
 

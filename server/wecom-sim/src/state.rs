@@ -86,11 +86,33 @@ pub struct WelcomeCode {
 pub struct Delivery {
     pub external_userid: String,
     pub userid: String,
-    /// `welcome` or `mass`.
+    /// `welcome`, `mass` or `moment`.
     pub kind: &'static str,
     pub msgid: Option<String>,
     pub content: Value,
     pub at: i64,
+}
+
+/// A moment (客户朋友圈) task: made by `add_moment_task`, published by each member in the WeCom client (here: a
+/// test control), seen by the member's customers within the visible range.
+#[derive(Debug, Clone)]
+pub struct Moment {
+    pub moment_id: String,
+    pub jobid: String,
+    /// `get_moment_task_result` polls so far: the job answers 1 (started), 2 (running), then 3 (done).
+    pub job_polls: u32,
+    pub create_time: i64,
+    pub content: Value,
+    /// 0: a customer tag list narrows who sees it; 1: every customer of the members.
+    pub visible_type: i32,
+    pub tag_list: Vec<String>,
+    /// Members asked to publish → published (0/1).
+    pub senders: BTreeMap<String, i32>,
+    pub invalid_senders: Vec<String>,
+    pub invalid_tags: Vec<String>,
+    pub cancelled: bool,
+    /// (member, customer, at, `comment` or `like`).
+    pub interactions: Vec<(String, String, i64, &'static str)>,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +196,9 @@ pub struct Corp {
     pub delivered: Vec<Delivery>,
     pub transfers: Vec<Transfer>,
     pub chats: BTreeMap<String, GroupChat>,
+    pub moments: Vec<Moment>,
+    /// Start of the minute window and the moment tasks added in it (≤ 10 a minute per corp).
+    pub moment_window: (i64, u32),
     pub faults: Vec<Fault>,
     /// api → (minute window start, calls in it, blocked until)
     pub counters: HashMap<String, (i64, u32, i64)>,

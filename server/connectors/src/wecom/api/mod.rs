@@ -5,6 +5,7 @@ pub mod contact_way;
 pub mod contacts;
 pub mod groupchat;
 pub mod groupmsg;
+pub mod moments;
 pub mod tags;
 pub mod transfer;
 
