@@ -66,6 +66,7 @@ enum_with_codes!(
         CustomerConsent => "customer.consent",
         CustomerAssign => "customer.assign",
         WecomContactLink => "wecom.contact.link",
+        WecomChannelManage => "wecom.channel.manage",
     }
 );
 
@@ -102,10 +103,17 @@ impl Role {
                 PiiUnmask,
                 DataExport,
                 WecomContactLink,
+                WecomChannelManage,
             ],
-            Role::BranchManager => {
-                &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent, WecomContactLink]
-            }
+            Role::BranchManager => &[
+                OrgRead,
+                StaffRead,
+                CustomerRead,
+                CustomerAssign,
+                CustomerConsent,
+                WecomContactLink,
+                WecomChannelManage,
+            ],
             Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink],
         }
     }

@@ -19,4 +19,5 @@ mod surface;
 mod tokens;
 mod vault;
 mod wecom;
+mod wecom_channels;
 mod wecom_sync;
