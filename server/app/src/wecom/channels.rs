@@ -132,7 +132,7 @@ fn members(conn: &mut DbConn, p: &Principal, staff_ids: &[String]) -> Result<Vec
 fn wecom_failed(e: ClientError) -> AppError {
     match e {
         ClientError::Refused(r) => AppError::refused(
-            "egress_refused",
+            "egress_blocked",
             format!("refused by the egress guard: {}", r.reason),
             "外发内容被拦截（含客户敏感信息）",
         ),
@@ -146,6 +146,15 @@ fn wecom_failed(e: ClientError) -> AppError {
             format!("WeCom could not be reached: {other}"),
             "暂时无法连接企业微信",
         ),
+    }
+}
+
+/// The welcome text is checked when it is saved, so the operator learns at once; it is checked again when each
+/// message leaves (a customer named in it may have arrived since).
+fn guard_welcome(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, text: Option<&str>) -> Result<()> {
+    match text {
+        Some(t) => crate::egress::guard(conn, env, &p.audit(meta), siyu_domain::egress::Channel::Wecom, t),
+        None => Ok(()),
     }
 }
 
@@ -183,6 +192,7 @@ pub fn create(
     if store::by_state(conn, &n.corp, &state)?.is_some() {
         return Err(AppError::Conflict("code already exists".into()));
     }
+    guard_welcome(conn, env, meta, p, welcome.as_deref())?;
     let client = super::client::for_corp(pool, env, &n.corp)?;
     let way = ContactWay {
         // Always a multi-member way (2), even for one member: WeCom cannot change a way's type later, and a type-1
@@ -283,8 +293,9 @@ pub fn update(
         changed.push("kind");
     }
     let welcome = patch.welcome_text.as_ref().map(|t| check_welcome(&Some(t.clone()))).transpose()?;
-    if welcome.is_some() {
+    if let Some(w) = &welcome {
         changed.push("welcome_text");
+        guard_welcome(conn, env, meta, p, w.as_deref())?;
     }
     let users = match &patch.rm_staff_ids {
         Some(ids) => {
@@ -490,7 +501,33 @@ pub fn send_welcomes_with(
     if due.is_empty() {
         return Ok(report);
     }
-    let client = client()?;
+    let client = match client() {
+        Ok(c) => c,
+        Err(e) => {
+            // No client for the corp (its secret or configuration is gone): the codes will expire unused, so the
+            // welcomes are recorded failed now rather than retried every poll.
+            let why = e.to_string();
+            for w in &due {
+                let now = env.now();
+                write_tx(conn, |c| {
+                    if store::set_welcome_status(c, &w.id, "pending", "failed", Some(&why), to_db(now))? {
+                        audit::append(
+                            c,
+                            &super::system_context(),
+                            &AuditEvent::failure("wecom.welcome_send", "wecom_channel", &w.channel_id, "failed")
+                                .with_detail(serde_json::json!({
+                                    "corp": w.corp, "welcome_id": w.id, "status": "failed", "error": why,
+                                })),
+                            now,
+                        )?;
+                    }
+                    Ok::<_, AppError>(())
+                })?;
+                report.failed += 1;
+            }
+            return Ok(report);
+        }
+    };
     for w in due {
         if !store::set_welcome_status(conn, &w.id, "pending", "sending", None, to_db(env.now()))? {
             continue;

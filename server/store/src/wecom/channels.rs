@@ -61,7 +61,7 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<Channe
     }
 }
 
-/// The active channel of `corp` with this state.
+/// The channel of `corp` with this state, active or not.
 pub fn by_state(conn: &mut DbConn, corp: &str, state: &str) -> Result<Option<ChannelRow>> {
     Ok(wecom_channels::table
         .filter(wecom_channels::corp.eq(corp))

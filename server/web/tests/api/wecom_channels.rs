@@ -360,37 +360,68 @@ fn adds_through_a_channel_are_counted_linked_and_welcomed_once() {
 }
 
 #[test]
-fn an_expired_welcome_code_is_recorded_failed_and_a_mobile_in_the_text_is_refused() {
+fn a_welcome_with_a_mobile_is_refused_when_saved_and_one_naming_a_customer_is_refused_when_sent() {
     let w = setup();
     let (app, org, sim) = (&w.app, &w.org, &w.sim);
-    let ch = create(app, org, &w.rm_a, "欢迎！有事请拨打 13800138000 联系我");
+    let bm = app.user("bm.x", &org.branch_a, &[Role::BranchManager]);
+    let mut c = app.bearer(&bm);
+    // A mobile number in the text: refused when saved, nothing made at WeCom, the refusal recorded.
+    let r = c.post(
+        "/api/v1/wecom/channels",
+        json!({"corp": NAME, "name": "网点活码", "kind": "outlet", "node_id": org.outlet_a1, "rm_staff_ids": [w.rm_a],
+               "welcome_text": "欢迎！有事请拨打 13800138000 联系我"}),
+    );
+    assert_eq!((r.status, r.code()), (409, "egress_blocked".to_string()), "{}", r.body);
+    assert!(!r.body.contains("13800138000"), "the answer shows a masked sample only");
+    assert_eq!((channel_count(app), ways(sim).len()), (0, 0));
+    assert_eq!(app.audit_count("egress.blocked"), 1);
+    assert_eq!(app.audit_count("wecom.channel_create"), 0);
+
+    // A text naming 李雷 passes while no customer has that name…
+    let ch = create(app, org, &w.rm_a, "李雷您好，欢迎添加");
+    let r = c.send(
+        "PATCH",
+        &format!("/api/v1/wecom/channels/{}", ch["id"].as_str().unwrap()),
+        Some(json!({"welcome_text": "您好 13900139000"})),
+    );
+    assert_eq!((r.status, r.code()), (409, "egress_blocked".to_string()), "{}", r.body);
+    assert_eq!(app.audit_count("wecom.channel_update"), 0, "nothing changed");
+    // …then the customer 李雷 is imported: the same text is refused when it would leave, recorded, never sent.
+    crate::customers::seed(app, org);
     let config = ch["config_id"].as_str().unwrap();
-    // The egress guard refuses the text: recorded, never delivered.
     let a = control(sim, &format!("/corps/{CORP}/customer_adds"), json!({"config_id": config}));
     let ext = a["external_userid"].as_str().unwrap().to_string();
     engine(app).poll_once();
     assert_eq!(welcomes_delivered(sim, &ext), 0);
     assert_eq!(welcome_rows(app), vec![(ext.clone(), "refused".to_string())]);
-    assert_eq!(app.audit_count("egress.blocked"), 1);
+    assert_eq!(app.audit_count("egress.blocked"), 3);
+    stop(w.sim);
+}
 
-    // A harmless text, but the code has expired (20 s) before siyu sends: WeCom's 41050, recorded failed.
-    let bm = app.user("bm.x", &org.branch_a, &[Role::BranchManager]);
-    let r = app.bearer(&bm).send(
-        "PATCH",
-        &format!("/api/v1/wecom/channels/{}", ch["id"].as_str().unwrap()),
-        Some(json!({"welcome_text": "欢迎添加，祝您生活愉快"})),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
+#[test]
+fn an_expired_welcome_code_is_recorded_failed() {
+    let w = setup();
+    let (app, org, sim) = (&w.app, &w.org, &w.sim);
+    let ch = create(app, org, &w.rm_a, "欢迎添加，祝您生活愉快");
+    let config = ch["config_id"].as_str().unwrap();
+    // The code has expired (20 s) before siyu sends: WeCom's 41050, recorded failed, nothing delivered.
     let b = control(sim, &format!("/corps/{CORP}/customer_adds"), json!({"config_id": config}));
-    let ext_b = b["external_userid"].as_str().unwrap().to_string();
+    let ext = b["external_userid"].as_str().unwrap().to_string();
     control(sim, "/clock/advance", json!({"secs": 30}));
     engine(app).poll_once();
-    assert_eq!(welcomes_delivered(sim, &ext_b), 0);
-    let row = channels::welcomes(&mut app.conn(), NAME).unwrap().into_iter().find(|x| x.external_userid == ext_b);
-    let row = row.unwrap();
-    assert_eq!(row.status, "failed");
+    assert_eq!(welcomes_delivered(sim, &ext), 0);
+    let row = channels::welcomes(&mut app.conn(), NAME).unwrap().pop().unwrap();
+    assert_eq!((row.external_userid.as_str(), row.status.as_str()), (ext.as_str(), "failed"));
     assert!(row.error.as_deref().unwrap_or("").starts_with("41050"), "{:?}", row.error);
+    // Not retried: the code is single-use and gone.
+    engine(app).poll_once();
+    assert_eq!(welcome_rows(app), vec![(ext, "failed".to_string())]);
+    let bm = app.user("bm.y", &org.branch_a, &[Role::BranchManager]);
     let s = app.bearer(&bm).get(&format!("/api/v1/wecom/channels/{}/stats", ch["id"].as_str().unwrap())).json();
-    assert_eq!((s["welcomes_refused"].as_i64(), s["welcomes_failed"].as_i64()), (Some(1), Some(1)), "{s}");
+    assert_eq!(
+        (s["welcomes_failed"].as_i64(), s["welcomes_sent"].as_i64(), s["adds"].as_i64()),
+        (Some(1), Some(0), Some(1)),
+        "{s}"
+    );
     stop(w.sim);
 }
