@@ -425,3 +425,40 @@ fn an_expired_welcome_code_is_recorded_failed() {
     );
     stop(w.sim);
 }
+
+#[test]
+fn welcomes_of_a_corp_without_a_client_are_recorded_failed_not_retried() {
+    // A corp whose secret is gone: no client, so the planned welcome cannot go out before its code expires.
+    let app = TestApp::start_with(|s| {
+        s.wecom.corps.push(WecomCorp { name: NAME.into(), corp_id: CORP.into(), ..Default::default() })
+    });
+    let org = app.org();
+    let ch = seed_channel(&app, &org.outlet_a1, "ch_nosecret");
+    let db = siyu_store::time::to_db(app.env().now());
+    let planned = channels::plan_welcome(
+        &mut app.conn(),
+        &channels::WelcomeRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            corp: NAME.into(),
+            welcome_code: "code-1".into(),
+            channel_id: ch.clone(),
+            external_userid: "wm-1".into(),
+            follow_userid: "rm1".into(),
+            status: "pending".into(),
+            error: None,
+            created_at: db,
+            updated_at: db,
+        },
+    )
+    .unwrap();
+    assert!(planned);
+    let mut c = app.conn();
+    let r = siyu_app::wecom::channels::send_welcomes(&app.state.pool, &mut c, app.env(), NAME).unwrap();
+    assert_eq!((r.sent, r.failed, r.refused), (0, 1, 0));
+    let row = channels::welcomes(&mut c, NAME).unwrap().pop().unwrap();
+    assert_eq!(row.status, "failed");
+    assert!(row.error.unwrap_or_default().contains("secret"));
+    assert!(siyu_app::wecom::channels::corps_with_welcomes(&mut c).unwrap().is_empty(), "nothing left to retry");
+    drop(c);
+    assert_eq!(app.audit_count("wecom.welcome_send"), 1);
+}
