@@ -20,6 +20,7 @@ export const NAV: NavItem[] = [
   { name: 'staff', path: '/staff', label: 'nav.staff', icon: 'User', anyOf: ['staff.read'] },
   { name: 'customers', path: '/customers', label: 'nav.customers', icon: 'Avatar', anyOf: ['customer.read'] },
   { name: 'wecom-tags', path: '/wecom/tags', label: 'nav.wecomTags', icon: 'PriceTag', anyOf: ['wecom.tag.manage'] },
+  { name: 'channels', path: '/channels', label: 'nav.channels', icon: 'Promotion', anyOf: ['wecom.channel.manage'] },
   { name: 'exports', path: '/exports', label: 'nav.exports', icon: 'Download', anyOf: ['data.export'] },
   { name: 'approvals', path: '/approvals', label: 'nav.approvals', icon: 'Checked', anyOf: ['export.approve'] },
   { name: 'roles', path: '/roles', label: 'nav.roles', icon: 'Key', anyOf: [] },

@@ -46,6 +46,10 @@ const READS: Partial<Record<EndpointName, string[]>> = {
   auditVerify: ['ok', 'checked', 'first_broken_seq'],
   auditStats: ['items'],
   systemStatus: ['version', 'database', 'migrations', 'ready'],
+  channels: ['items', 'total'],
+  channelGet: ['id', 'name', 'kind', 'node_id', 'rm_staff_ids', 'follow_userids', 'state', 'qr_code', 'welcome_text', 'status'],
+  channelCreate: ['id', 'state', 'qr_code', 'status'],
+  channelStats: ['adds', 'deleted_by_customer', 'deleted_by_rm', 'following', 'linked_customers', 'welcomes_sent', 'welcomes_failed', 'welcomes_refused', 'days'],
 }
 
 const shape = (p: string) => p.replace(/\{[^}]+\}/g, '{}')

@@ -7,8 +7,8 @@ const ROLE_PERMS: Record<string, string[]> = {
   system_admin: ['org.read', 'org.write', 'staff.read', 'staff.write', 'role.assign', 'system.status'],
   security_admin: ['staff.read', 'account.reset', 'session.revoke', 'security.policy.read', 'export.approve'],
   auditor: ['audit.read', 'audit.verify'],
-  head_office_operator: ['org.read', 'staff.read', 'customer.read', 'customer.write', 'pii.unmask', 'data.export'],
-  branch_manager: ['org.read', 'staff.read', 'customer.read'],
+  head_office_operator: ['org.read', 'staff.read', 'customer.read', 'customer.write', 'pii.unmask', 'data.export', 'wecom.channel.manage'],
+  branch_manager: ['org.read', 'staff.read', 'customer.read', 'wecom.channel.manage'],
   rm: ['org.read', 'customer.read'],
 }
 const names = (role: string) => visibleNav(new Set(ROLE_PERMS[role])).map((i) => i.name)
@@ -18,8 +18,8 @@ describe('navigation by permission', () => {
     expect(names('system_admin')).toEqual(['org', 'staff', 'roles', 'system', 'tokens'])
     expect(names('security_admin')).toEqual(['staff', 'approvals', 'roles', 'security', 'tokens'])
     expect(names('auditor')).toEqual(['roles', 'audit', 'tokens'])
-    expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'roles', 'tokens'])
-    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'exports', 'roles', 'tokens'])
+    expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'channels', 'roles', 'tokens'])
+    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'channels', 'exports', 'roles', 'tokens'])
     expect(names('rm')).toEqual(['org', 'customers', 'roles', 'tokens'])
     expect(names('auditor')).not.toContain('staff')
     // Customers only with customer.read: no admin duty sees them.
@@ -27,6 +27,8 @@ describe('navigation by permission', () => {
     // Exports for data.export, approvals for export.approve: never both for one built-in role.
     for (const r of Object.keys(ROLE_PERMS)) expect(names(r).filter((n) => n === 'exports' || n === 'approvals').length).toBeLessThan(2)
     expect(names('rm')).not.toContain('exports')
+    // Channel codes for wecom.channel.manage: head office and branch managers, not RMs.
+    expect(names('rm')).not.toContain('channels')
   })
 
   it('lands each role on its first real screen', () => {

@@ -94,6 +94,22 @@ export const exports = {
     call<T.ExportView>(E.exportReject, { params: { export_id }, body: { note: note || undefined }, quiet: true }),
 }
 
+export const channels = {
+  /** Channel live codes in scope, newest first. */
+  list: (query: T.PageQuery & { status?: 'active' | 'inactive' } = {}, o: Opts = {}) =>
+    call<T.Page<T.WecomChannel>>(E.channels, { query, ...o }),
+  get: (channel_id: string) => call<T.WecomChannel>(E.channelGet, { params: { channel_id } }),
+  /** Quiet: the form shows refusals (bad RM, code taken, WeCom's answer) in place. */
+  create: (body: T.ChannelCreate) => call<T.WecomChannel>(E.channelCreate, { body, quiet: true }),
+  update: (channel_id: string, body: T.ChannelUpdate) =>
+    call<T.WecomChannel>(E.channelUpdate, { params: { channel_id }, body, quiet: true }),
+  deactivate: (channel_id: string) => call<T.WecomChannel>(E.channelDeactivate, { params: { channel_id } }),
+  /** The QR code image (PNG). */
+  qr: (channel_id: string) => fetchFile(E.channelQr, { params: { channel_id } }),
+  stats: (channel_id: string, days: number, o: Opts = {}) =>
+    call<T.ChannelStats>(E.channelStats, { params: { channel_id }, query: { days }, ...o }),
+}
+
 export const roles = {
   list: () => call<Items<T.Role>>(E.roles),
 }

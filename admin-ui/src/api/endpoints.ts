@@ -65,6 +65,14 @@ export const endpoints = {
   exportApprove: ep('POST', '/exports/{export_id}/approve'),
   exportReject: ep('POST', '/exports/{export_id}/reject'),
 
+  channels: ep('GET', '/wecom/channels'),
+  channelCreate: ep('POST', '/wecom/channels'),
+  channelGet: ep('GET', '/wecom/channels/{channel_id}'),
+  channelUpdate: ep('PATCH', '/wecom/channels/{channel_id}'),
+  channelDeactivate: ep('DELETE', '/wecom/channels/{channel_id}'),
+  channelQr: ep('GET', '/wecom/channels/{channel_id}/qr.png'),
+  channelStats: ep('GET', '/wecom/channels/{channel_id}/stats'),
+
   roles: ep('GET', '/roles'),
 
   tokens: ep('GET', '/tokens'),

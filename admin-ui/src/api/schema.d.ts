@@ -1150,6 +1150,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wecom/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Channel live codes (渠道活码) whose org node is in scope, newest first
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_channels"];
+        put?: never;
+        /**
+         * Create a channel live code: a WeCom contact way whose state attributes adds to it (audited)
+         * @description Needs the permission `wecom.channel.manage`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_wecom_channels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One channel live code
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_channels__channel_id_"];
+        put?: never;
+        post?: never;
+        /**
+         * Deactivate a channel: its contact way is deleted at WeCom; the record and stats stay (audited)
+         * @description Needs the permission `wecom.channel.manage`; objects outside the caller's org scope answer 404.
+         */
+        delete: operations["delete_api_v1_wecom_channels__channel_id_"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a channel: name, kind, members (changed at WeCom too), welcome text (audited)
+         * @description Needs the permission `wecom.channel.manage`; objects outside the caller's org scope answer 404.
+         */
+        patch: operations["patch_api_v1_wecom_channels__channel_id_"];
+        trace?: never;
+    };
+    "/api/v1/wecom/channels/{channel_id}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The channel's QR code as a PNG image
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_channels__channel_id__qr_png"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/channels/{channel_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Adds, deletions, following, linked customers and welcomes of a channel, with a per-day series
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_channels__channel_id__stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wecom/contacts": {
         parameters: {
             query?: never;
@@ -1446,6 +1538,14 @@ export interface components {
         BatchResponse: {
             results: components["schemas"]["ItemResultView"][];
         };
+        ChannelDay: {
+            /** Format: int64 */
+            adds: number;
+            /** Format: date */
+            day: string;
+            /** Format: int64 */
+            deletions: number;
+        };
         CodeRequest: {
             code: string;
         };
@@ -1478,6 +1578,20 @@ export interface components {
         };
         CorpList: {
             items: components["schemas"]["CorpItem"][];
+        };
+        CreateChannel: {
+            /** @description A chosen code: the state becomes `ch_<code>` (letters, digits, `-`, `_`; at most 27 characters). */
+            code?: string | null;
+            corp: string;
+            /** @description `outlet`, `rm`, `event` or `campaign`. */
+            kind: string;
+            name: string;
+            /** @description An org node in the caller's scope. */
+            node_id: string;
+            /** @description Staff ids in the caller's scope, each with a WeCom userid (one: a single-member code). */
+            rm_staff_ids: string[];
+            /** @description Sent to each customer who adds through the code (egress-guarded). */
+            welcome_text?: string | null;
         };
         CreateExport: {
             /** @description `customers`. */
@@ -1992,6 +2106,13 @@ export interface components {
             /** @description The merge undone. */
             merge_id: string;
         };
+        UpdateChannel: {
+            kind?: string | null;
+            name?: string | null;
+            rm_staff_ids?: string[] | null;
+            /** @description An empty text removes the welcome message. */
+            welcome_text?: string | null;
+        };
         UpdateStaff: {
             name?: string | null;
             /** @description `null` clears it. */
@@ -2004,6 +2125,78 @@ export interface components {
             first_broken_seq?: number | null;
             ok: boolean;
             reason?: string | null;
+        };
+        /** @description A channel live code. */
+        WecomChannel: {
+            config_id?: string | null;
+            /** @description The `[[wecom.corps]]` name. */
+            corp: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The same members' WeCom userids. */
+            follow_userids: string[];
+            id: string;
+            /** @description `outlet`, `rm`, `event` or `campaign`. */
+            kind: string;
+            name: string;
+            /** @description The org node the channel belongs to (who sees and manages it). */
+            node_id: string;
+            /** @description WeCom's QR code URL; the image: `GET …/qr.png`. */
+            qr_code?: string | null;
+            /** @description The relationship managers the code routes to (staff ids). */
+            rm_staff_ids: string[];
+            /** @description The contact way's state (`ch_…`): it attributes adds to the channel. */
+            state: string;
+            /** @description `active` or `inactive`. */
+            status: string;
+            /** Format: date-time */
+            updated_at: string;
+            welcome_text?: string | null;
+        };
+        WecomChannelPage: {
+            items: components["schemas"]["WecomChannel"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        WecomChannelStats: {
+            /**
+             * Format: int64
+             * @description Relations added through the code.
+             */
+            adds: number;
+            channel_id: string;
+            /** @description Adds and deletions per day (Beijing time), days without either left out. */
+            days: components["schemas"]["ChannelDay"][];
+            /**
+             * Format: int64
+             * @description Removed by the customer (del_follow_user).
+             */
+            deleted_by_customer: number;
+            /**
+             * Format: int64
+             * @description Removed by the relationship manager (del_external_contact).
+             */
+            deleted_by_rm: number;
+            /**
+             * Format: int64
+             * @description Still following.
+             */
+            following: number;
+            /**
+             * Format: int64
+             * @description Distinct siyu customers the added persons are linked to.
+             */
+            linked_customers: number;
+            /** Format: int64 */
+            welcomes_failed: number;
+            /** Format: int64 */
+            welcomes_refused: number;
+            /** Format: int64 */
+            welcomes_sent: number;
         };
         WecomContactPage: {
             items: components["schemas"]["WecomContactView"][];
@@ -5947,6 +6140,476 @@ export interface operations {
             };
             /** @description No such object within the caller's scope */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_channels: {
+        parameters: {
+            query?: {
+                /** @description `active` or `inactive`; all when absent. */
+                status?: string | null;
+                page?: number | null;
+                page_size?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomChannelPage"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_wecom_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateChannel"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomChannel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_channels__channel_id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomChannel"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_api_v1_wecom_channels__channel_id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomChannel"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patch_api_v1_wecom_channels__channel_id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateChannel"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomChannel"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_channels__channel_id__qr_png: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_channels__channel_id__stats: {
+        parameters: {
+            query?: {
+                /** @description Days of the per-day series, 1–366 (default 30). */
+                days?: number | null;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomChannelStats"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -43,6 +43,7 @@ export type Permission =
   | 'wecom.contact.link'
   | 'wecom.tag.manage'
   | 'wecom.contact.tag'
+  | 'wecom.channel.manage'
 
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; details?: unknown }
@@ -442,4 +443,62 @@ export interface NewTagsBody {
   group_id?: string
   group_name?: string
   tags: string[]
+}
+
+/** A channel live code (渠道活码): a WeCom contact way whose state attributes adds to it. */
+export type ChannelKind = 'outlet' | 'rm' | 'event' | 'campaign'
+export const CHANNEL_KINDS: ChannelKind[] = ['outlet', 'rm', 'event', 'campaign']
+
+export interface WecomChannel {
+  id: string
+  corp: string
+  name: string
+  kind: ChannelKind
+  node_id: string
+  rm_staff_ids: string[]
+  follow_userids: string[]
+  state: string
+  config_id?: string | null
+  qr_code?: string | null
+  welcome_text?: string | null
+  status: 'active' | 'inactive'
+  created_at: string
+  updated_at: string
+}
+
+export interface ChannelCreate {
+  corp: string
+  name: string
+  kind: ChannelKind
+  node_id: string
+  rm_staff_ids: string[]
+  welcome_text?: string
+  code?: string
+}
+
+export interface ChannelUpdate {
+  name?: string
+  kind?: ChannelKind
+  rm_staff_ids?: string[]
+  /** An empty text removes the welcome message. */
+  welcome_text?: string
+}
+
+export interface ChannelDay {
+  day: string
+  adds: number
+  deletions: number
+}
+
+export interface ChannelStats {
+  channel_id: string
+  adds: number
+  deleted_by_customer: number
+  deleted_by_rm: number
+  following: number
+  linked_customers: number
+  welcomes_sent: number
+  welcomes_failed: number
+  welcomes_refused: number
+  days: ChannelDay[]
 }

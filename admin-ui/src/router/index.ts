@@ -38,6 +38,12 @@ const routes: RouteRecordRaw[] = [
         meta: { anyOf: perm('customers') },
       },
       {
+        path: 'channels',
+        name: 'channels',
+        component: () => import('@/views/channels/ChannelsView.vue'),
+        meta: { anyOf: perm('channels') },
+      },
+      {
         path: 'exports',
         name: 'exports',
         component: () => import('@/views/exports/ExportsView.vue'),

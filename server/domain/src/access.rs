@@ -68,6 +68,7 @@ enum_with_codes!(
         WecomContactLink => "wecom.contact.link",
         WecomTagManage => "wecom.tag.manage",
         WecomContactTag => "wecom.contact.tag",
+        WecomChannelManage => "wecom.channel.manage",
     }
 );
 
@@ -106,10 +107,18 @@ impl Role {
                 WecomContactLink,
                 WecomTagManage,
                 WecomContactTag,
+                WecomChannelManage,
             ],
-            Role::BranchManager => {
-                &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent, WecomContactLink, WecomContactTag]
-            }
+            Role::BranchManager => &[
+                OrgRead,
+                StaffRead,
+                CustomerRead,
+                CustomerAssign,
+                CustomerConsent,
+                WecomContactLink,
+                WecomContactTag,
+                WecomChannelManage,
+            ],
             Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink, WecomContactTag],
         }
     }

@@ -19,5 +19,6 @@ pub mod password;
 pub mod pii;
 pub mod session;
 pub mod staff;
+pub mod wecom_channel;
 pub mod wecom_contact;
 pub mod wecom_link;

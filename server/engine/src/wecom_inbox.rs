@@ -4,7 +4,7 @@
 
 use crate::job::JobError;
 use crate::worker::Poller;
-use siyu_app::wecom::inbox;
+use siyu_app::wecom::{channels, inbox};
 use siyu_app::Env;
 use siyu_store::Pool;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -51,6 +51,11 @@ impl Poller for WecomInbox {
                     break;
                 }
             }
+        }
+        // Welcome messages planned by the events just applied: their codes live 20 s, so they go out now.
+        for corp in channels::corps_with_welcomes(&mut c).map_err(app)? {
+            let r = channels::send_welcomes(pool, &mut c, env, &corp).map_err(app)?;
+            done += r.sent + r.failed + r.refused;
         }
         Ok(done)
     }

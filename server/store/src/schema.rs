@@ -193,6 +193,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     wecom_contact_links,
     wecom_tags,
     wecom_tag_syncs,
+    wecom_channels,
+    wecom_welcomes,
 );
 
 diesel::table! {
@@ -560,5 +562,40 @@ diesel::table! {
         corp -> Text,
         synced_at -> Timestamp,
         through_received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_channels (id) {
+        id -> Text,
+        corp -> Text,
+        name -> Text,
+        kind -> Text,
+        node_id -> Text,
+        rm_staff_ids -> Text,
+        follow_userids -> Text,
+        state -> Text,
+        config_id -> Nullable<Text>,
+        qr_code -> Nullable<Text>,
+        welcome_text -> Nullable<Text>,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_welcomes (id) {
+        id -> Text,
+        corp -> Text,
+        welcome_code -> Text,
+        channel_id -> Text,
+        external_userid -> Text,
+        follow_userid -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::handlers::{
     assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens,
-    wecom, wecom_contacts, wecom_tags,
+    wecom, wecom_channels, wecom_contacts, wecom_tags,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -257,6 +257,26 @@ pub fn table() -> Vec<Route> {
         route!(DELETE "/api/v1/wecom/tags/{tag_id}", Perm(P::WecomTagManage), wecom_tags::delete, "wecom",
             "Delete a tag, or a whole group by its id: in WeCom first, then here (audited)",
             query = wecom_tags::CorpQuery, resp = wecom_tags::Deleted),
+        route!(GET "/api/v1/wecom/channels", Perm(P::CustomerRead), wecom_channels::list, "wecom",
+            "Channel live codes (渠道活码) whose org node is in scope, newest first",
+            query = wecom_channels::ChannelQuery, resp = wecom_channels::WecomChannelPage),
+        route!(POST "/api/v1/wecom/channels", Perm(P::WecomChannelManage), wecom_channels::create, "wecom",
+            "Create a channel live code: a WeCom contact way whose state attributes adds to it (audited)",
+            req = wecom_channels::CreateChannel, resp = wecom_channels::WecomChannel, status = 201),
+        route!(GET "/api/v1/wecom/channels/{channel_id}", Perm(P::CustomerRead), wecom_channels::get, "wecom",
+            "One channel live code", resp = wecom_channels::WecomChannel),
+        route!(PATCH "/api/v1/wecom/channels/{channel_id}", Perm(P::WecomChannelManage), wecom_channels::update,
+            "wecom", "Edit a channel: name, kind, members (changed at WeCom too), welcome text (audited)",
+            req = wecom_channels::UpdateChannel, resp = wecom_channels::WecomChannel),
+        route!(DELETE "/api/v1/wecom/channels/{channel_id}", Perm(P::WecomChannelManage),
+            wecom_channels::deactivate, "wecom",
+            "Deactivate a channel: its contact way is deleted at WeCom; the record and stats stay (audited)",
+            resp = wecom_channels::WecomChannel),
+        route!(GET "/api/v1/wecom/channels/{channel_id}/qr.png", Perm(P::CustomerRead), wecom_channels::qr_png,
+            "wecom", "The channel's QR code as a PNG image"),
+        route!(GET "/api/v1/wecom/channels/{channel_id}/stats", Perm(P::CustomerRead), wecom_channels::stats,
+            "wecom", "Adds, deletions, following, linked customers and welcomes of a channel, with a per-day series",
+            query = wecom_channels::StatsQuery, resp = wecom_channels::WecomChannelStats),
         route!(GET "/api/v1/system/status", Perm(P::SystemStatus), health::status, "system",
             "Version, database and migrations", resp = health::StatusView),
     ]

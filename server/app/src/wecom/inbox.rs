@@ -103,11 +103,14 @@ fn apply_one(c: &mut DbConn, row: &InboxRow, now: DateTime<Utc>) -> Result<std::
         Err(e) => return Ok(Err(format!("stored event does not parse: {e}"))),
     };
     let CallbackEvent::ExternalContact(e) = event.kind else { return Ok(Ok(Status::Ignored)) };
+    let mut welcome_code = None;
     let (user, external, change) = match e {
-        ExternalContactEvent::Add { user_id, external_user_id, state, .. } => {
+        ExternalContactEvent::Add { user_id, external_user_id, state, welcome_code: code } => {
+            welcome_code = code;
             (user_id, external_user_id, Change::Add { state })
         }
-        ExternalContactEvent::AddHalf { user_id, external_user_id, state, .. } => {
+        ExternalContactEvent::AddHalf { user_id, external_user_id, state, welcome_code: code } => {
+            welcome_code = code;
             (user_id, external_user_id, Change::AddHalf { state })
         }
         ExternalContactEvent::Edit { user_id, external_user_id } => (user_id, external_user_id, Change::Edit),
@@ -139,9 +142,19 @@ fn apply_one(c: &mut DbConn, row: &InboxRow, now: DateTime<Utc>) -> Result<std::
     if let Some(next) = rule::apply(prev_rel.as_ref(), &change, at) {
         contacts::save(c, &row_of(&row.corp, &external, &user, &next, now))?;
         // A new customer may name themselves through the channel code's state: One-ID at once.
-        if matches!(change, Change::Add { .. } | Change::AddHalf { .. }) {
+        if let Change::Add { state } | Change::AddHalf { state } = &change {
             super::links::ensure_contact(c, &row.corp, &external, now)?;
             super::links::auto_link(c, &row.corp, &external, now)?;
+            // Through a channel with a welcome message: planned here (once per code), sent by the poller at once.
+            super::channels::plan_welcome(
+                c,
+                &row.corp,
+                state.as_deref(),
+                welcome_code.as_deref(),
+                &external,
+                &user,
+                now,
+            )?;
         }
     }
     Ok(Ok(Status::Processed))

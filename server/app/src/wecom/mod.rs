@@ -2,9 +2,11 @@
 //! table in the background, and the access-token cache shared by replicas. Protocol facts: `docs/wecom.md`.
 
 pub mod callback;
+pub mod channels;
 pub mod client;
 pub mod inbox;
 pub mod links;
+pub mod qr;
 pub mod sync;
 pub mod tags;
 pub mod tokens;

@@ -12,6 +12,7 @@ macro_rules! on_backend {
     };
 }
 
+pub mod channels;
 pub mod contacts;
 pub mod details;
 pub mod inbox;

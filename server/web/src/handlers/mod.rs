@@ -14,6 +14,7 @@ pub mod security;
 pub mod staff;
 pub mod tokens;
 pub mod wecom;
+pub mod wecom_channels;
 pub mod wecom_contacts;
 pub mod wecom_tags;
 

@@ -13,6 +13,7 @@ struct Targets {
     staff: (String, String),
     customer: (String, String),
     contact: (String, String),
+    channel: (String, String),
 }
 
 fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
@@ -45,6 +46,13 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
                     t.contact.0.clone()
                 } else {
                     t.contact.1.clone()
+                }
+            }
+            "{channel_id}" => {
+                if own {
+                    t.channel.0.clone()
+                } else {
+                    t.channel.1.clone()
                 }
             }
             "{token_id}" => spare_token.to_string(),
@@ -114,6 +122,10 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         ("POST", "/api/v1/wecom/contacts/{contact_id}/tags") => json!({"add": ["etMatrixUnknownTag"]}),
         ("POST", "/api/v1/wecom/tags") => json!({"corp": "main", "group_name": "矩阵", "tags": ["矩阵"]}),
         ("PUT", "/api/v1/wecom/tags/{tag_id}") => json!({"corp": "main", "name": "矩阵"}),
+        // No WeCom corp is configured in the matrix: allowed callers are refused by the connector, nothing made.
+        ("POST", "/api/v1/wecom/channels") => json!({"corp": "main", "name": "矩阵", "kind": "outlet",
+            "node_id": t.node.0, "rm_staff_ids": [t.staff.0]}),
+        ("PATCH", "/api/v1/wecom/channels/{channel_id}") => json!({"name": "矩阵改名"}),
         ("POST", "/api/v1/customers/{customer_id}/unmask") => {
             json!({"fields": ["name"], "reason": "matrix check of the access rules"})
         }
@@ -136,6 +148,10 @@ fn every_route_every_role_both_subtrees() {
         contact: (
             crate::wecom_sync::seed_contact(&app, &org.outlet_a1, "rm-a", "wmAuthzOwn"),
             crate::wecom_sync::seed_contact(&app, &org.outlet_b1, "rm-b", "wmAuthzOther"),
+        ),
+        channel: (
+            crate::wecom_channels::seed_channel(&app, &org.outlet_a1, "ch_matrix_own"),
+            crate::wecom_channels::seed_channel(&app, &org.outlet_b1, "ch_matrix_other"),
         ),
     };
 
@@ -172,8 +188,9 @@ fn every_route_every_role_both_subtrees() {
                     Access::Stages(s) => s.contains(&Stage::Full),
                     Access::Public => unreachable!(),
                 };
-                let scoped =
-                    ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}"].iter().any(|p| r.path.contains(p));
+                let scoped = ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}", "{channel_id}"]
+                    .iter()
+                    .any(|p| r.path.contains(p));
                 let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
                 if !allowed {
                     assert_eq!(resp.status, 403, "{what}: {}", resp.body);
@@ -223,6 +240,7 @@ fn every_protected_route_needs_a_principal() {
             .replace("{export_id}", "x")
             .replace("{contact_id}", "x")
             .replace("{tag_id}", "x")
+            .replace("{channel_id}", "x")
             .replace("{name}", "x");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {

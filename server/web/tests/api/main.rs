@@ -19,5 +19,6 @@ mod surface;
 mod tokens;
 mod vault;
 mod wecom;
+mod wecom_channels;
 mod wecom_sync;
 mod wecom_tags;
