@@ -66,6 +66,8 @@ enum_with_codes!(
         CustomerConsent => "customer.consent",
         CustomerAssign => "customer.assign",
         WecomContactLink => "wecom.contact.link",
+        WecomTransfer => "wecom.transfer",
+        WecomTargetWrite => "wecom.target.write",
     }
 );
 
@@ -102,10 +104,19 @@ impl Role {
                 PiiUnmask,
                 DataExport,
                 WecomContactLink,
+                WecomTransfer,
+                WecomTargetWrite,
             ],
-            Role::BranchManager => {
-                &[OrgRead, StaffRead, CustomerRead, CustomerAssign, CustomerConsent, WecomContactLink]
-            }
+            Role::BranchManager => &[
+                OrgRead,
+                StaffRead,
+                CustomerRead,
+                CustomerAssign,
+                CustomerConsent,
+                WecomContactLink,
+                WecomTransfer,
+                WecomTargetWrite,
+            ],
             Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink],
         }
     }

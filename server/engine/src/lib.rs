@@ -11,6 +11,7 @@ pub mod mail_outbox;
 pub mod rewrap;
 pub mod wecom_inbox;
 pub mod wecom_sync;
+pub mod wecom_transfers;
 mod worker;
 
 pub use job::{enqueue, JobCtx, JobError, JobHandler};

@@ -5,8 +5,10 @@ pub mod callback;
 pub mod client;
 pub mod inbox;
 pub mod links;
+pub mod stats;
 pub mod sync;
 pub mod tokens;
+pub mod transfers;
 
 use siyu_config::WecomCorp;
 use siyu_store::audit::AuditContext;

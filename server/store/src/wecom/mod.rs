@@ -18,3 +18,4 @@ pub mod inbox;
 pub mod links;
 pub mod locks;
 pub mod tokens;
+pub mod transfers;

@@ -15,6 +15,7 @@ pub mod staff;
 pub mod tokens;
 pub mod wecom;
 pub mod wecom_contacts;
+pub mod wecom_transfers;
 
 use crate::error::ApiError;
 use actix_web::http::StatusCode;

@@ -13,6 +13,7 @@ struct Targets {
     staff: (String, String),
     customer: (String, String),
     contact: (String, String),
+    transfer: (String, String),
 }
 
 fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
@@ -45,6 +46,13 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
                     t.contact.0.clone()
                 } else {
                     t.contact.1.clone()
+                }
+            }
+            "{transfer_id}" => {
+                if own {
+                    t.transfer.0.clone()
+                } else {
+                    t.transfer.1.clone()
                 }
             }
             "{token_id}" => spare_token.to_string(),
@@ -109,6 +117,8 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         }
         ("POST", "/api/v1/customers/{customer_id}/unmerge") => json!({"reason": "matrix check"}),
         ("POST", "/api/v1/wecom/contacts/{contact_id}/link") => json!({"customer_id": t.customer.0}),
+        ("POST", "/api/v1/wecom/transfers") => json!({"contact_ids": [t.contact.0], "to_staff_id": t.staff.0}),
+        ("PUT", "/api/v1/wecom/targets") => json!({"subject_type": "node", "subject_id": t.node.0, "target": 5}),
         ("POST", "/api/v1/customers/{customer_id}/unmask") => {
             json!({"fields": ["name"], "reason": "matrix check of the access rules"})
         }
@@ -131,6 +141,10 @@ fn every_route_every_role_both_subtrees() {
         contact: (
             crate::wecom_sync::seed_contact(&app, &org.outlet_a1, "rm-a", "wmAuthzOwn"),
             crate::wecom_sync::seed_contact(&app, &org.outlet_b1, "rm-b", "wmAuthzOther"),
+        ),
+        transfer: (
+            crate::wecom_transfers::seed_failed(&app, &org.outlet_a1, "wmAuthzOwn"),
+            crate::wecom_transfers::seed_failed(&app, &org.outlet_b1, "wmAuthzOther"),
         ),
     };
 
@@ -167,8 +181,9 @@ fn every_route_every_role_both_subtrees() {
                     Access::Stages(s) => s.contains(&Stage::Full),
                     Access::Public => unreachable!(),
                 };
-                let scoped =
-                    ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}"].iter().any(|p| r.path.contains(p));
+                let scoped = ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}", "{transfer_id}"]
+                    .iter()
+                    .any(|p| r.path.contains(p));
                 let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
                 if !allowed {
                     assert_eq!(resp.status, 403, "{what}: {}", resp.body);
@@ -217,6 +232,7 @@ fn every_protected_route_needs_a_principal() {
             .replace("{customer_id}", "x")
             .replace("{export_id}", "x")
             .replace("{contact_id}", "x")
+            .replace("{transfer_id}", "x")
             .replace("{name}", "x");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {

@@ -20,3 +20,4 @@ mod tokens;
 mod vault;
 mod wecom;
 mod wecom_sync;
+mod wecom_transfers;
