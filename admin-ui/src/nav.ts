@@ -19,6 +19,7 @@ export const NAV: NavItem[] = [
   { name: 'org', path: '/org', label: 'nav.org', icon: 'OfficeBuilding', anyOf: ['org.read'] },
   { name: 'staff', path: '/staff', label: 'nav.staff', icon: 'User', anyOf: ['staff.read'] },
   { name: 'customers', path: '/customers', label: 'nav.customers', icon: 'Avatar', anyOf: ['customer.read'] },
+  { name: 'wecom', path: '/wecom', label: 'nav.wecom', icon: 'ChatDotRound', anyOf: ['customer.read'] },
   { name: 'exports', path: '/exports', label: 'nav.exports', icon: 'Download', anyOf: ['data.export'] },
   { name: 'approvals', path: '/approvals', label: 'nav.approvals', icon: 'Checked', anyOf: ['export.approve'] },
   { name: 'roles', path: '/roles', label: 'nav.roles', icon: 'Key', anyOf: [] },

@@ -46,6 +46,10 @@ const READS: Partial<Record<EndpointName, string[]>> = {
   auditVerify: ['ok', 'checked', 'first_broken_seq'],
   auditStats: ['items'],
   systemStatus: ['version', 'database', 'migrations', 'ready'],
+  wecomTransfers: ['items', 'total'],
+  wecomTransferRetry: ['id', 'status'],
+  wecomWeekly: ['week', 'rms', 'outlets'],
+  wecomTargetSet: ['subject_type', 'subject_id', 'week', 'target'],
 }
 
 const shape = (p: string) => p.replace(/\{[^}]+\}/g, '{}')

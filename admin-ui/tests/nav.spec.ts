@@ -18,9 +18,9 @@ describe('navigation by permission', () => {
     expect(names('system_admin')).toEqual(['org', 'staff', 'roles', 'system', 'tokens'])
     expect(names('security_admin')).toEqual(['staff', 'approvals', 'roles', 'security', 'tokens'])
     expect(names('auditor')).toEqual(['roles', 'audit', 'tokens'])
-    expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'roles', 'tokens'])
-    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'exports', 'roles', 'tokens'])
-    expect(names('rm')).toEqual(['org', 'customers', 'roles', 'tokens'])
+    expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'wecom', 'roles', 'tokens'])
+    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'wecom', 'exports', 'roles', 'tokens'])
+    expect(names('rm')).toEqual(['org', 'customers', 'wecom', 'roles', 'tokens'])
     expect(names('auditor')).not.toContain('staff')
     // Customers only with customer.read: no admin duty sees them.
     for (const r of ['system_admin', 'security_admin', 'auditor']) expect(names(r)).not.toContain('customers')

@@ -120,6 +120,14 @@ export const system = {
   status: () => call<T.SystemStatus>(E.systemStatus),
 }
 
+export const wecom = {
+  transfers: (query: { status?: T.TransferStatus; page?: number; page_size?: number } = {}) =>
+    call<T.Page<T.WecomTransfer>>(E.wecomTransfers, { query }),
+  retryTransfer: (transfer_id: string) => call<T.WecomTransfer>(E.wecomTransferRetry, { params: { transfer_id } }),
+  weekly: (query: { node?: string; week?: string } = {}) => call<T.WeeklyStats>(E.wecomWeekly, { query }),
+  setTarget: (body: T.AddTargetBody) => call<T.AddTarget>(E.wecomTargetSet, { body }),
+}
+
 /** `items` of a list answer, also accepting a bare array. */
 export function itemsOf<I>(a: Items<I> | I[] | undefined | null): I[] {
   if (!a) return []
