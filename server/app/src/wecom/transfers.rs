@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_connectors::wecom::api::transfer::{status, TransferCustomer, TransferResultQuery};
 use siyu_connectors::wecom::WecomClient;
 use siyu_domain::access::Permission;
+use siyu_domain::egress::Channel;
 use siyu_store::audit::{self, AuditEvent};
 use siyu_store::page::{Page, Paged};
 use siyu_store::time::{from_db, to_db};
@@ -157,6 +158,8 @@ pub fn request(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, req: &T
     }
     if let Some(m) = &req.message {
         check_text("message", m, 1, 200)?;
+        // Refused here, with nothing queued, rather than at the wire later.
+        crate::egress::guard(conn, env, &p.audit(meta), Channel::Wecom, m)?;
     }
     let (to, takeover) = takeover_of(conn, p, &req.to_staff_id)?;
     let mut targets = vec![];
@@ -469,8 +472,9 @@ fn start_queued(conn: &mut DbConn, env: &Env, client: &WecomClient, corp: &str) 
         }
     }
     for ((handover, takeover, flow, message), rows) in groups {
-        let mut pending: Vec<Vec<TransferRow>> = rows.chunks(MAX_PER_CALL).map(|c| c.to_vec()).collect();
-        while let Some(chunk) = pending.pop() {
+        let mut pending: Vec<(String, Vec<TransferRow>)> =
+            rows.chunks(MAX_PER_CALL).map(|c| (flow.clone(), c.to_vec())).collect();
+        while let Some((flow, chunk)) = pending.pop() {
             let chunk = &chunk[..];
             let req = TransferCustomer {
                 handover_userid: handover.clone(),
@@ -511,6 +515,11 @@ fn start_queued(conn: &mut DbConn, env: &Env, client: &WecomClient, corp: &str) 
                 Err(e) => {
                     match e.wecom().filter(|w| !w.is_transient() && !w.is_rate_limited() && !w.is_token_invalid()) {
                         // WeCom refused the whole call (40097, 60111, 40130…): every contact of it fails with that code.
+                        // Resigned in siyu but not yet in WeCom (40097): the member is still there, so the
+                        // on-duty flow hands the customers over instead.
+                        Some(w) if w.errcode == 40097 && flow == "resigned" => {
+                            pending.push(("on_duty".into(), chunk.to_vec()));
+                        }
                         Some(w) => {
                             for r in chunk {
                                 let mut r = r.clone();
@@ -524,7 +533,7 @@ fn start_queued(conn: &mut DbConn, env: &Env, client: &WecomClient, corp: &str) 
                         // The egress guard refused the body (the message, or an id that looks like a number
                         // it protects): one contact at a time, so only the offending ones fail.
                         None if matches!(e, siyu_connectors::wecom::ClientError::Refused(_)) && chunk.len() > 1 => {
-                            pending.extend(chunk.iter().map(|r| vec![r.clone()]));
+                            pending.extend(chunk.iter().map(|r| (flow.clone(), vec![r.clone()])));
                         }
                         None if matches!(e, siyu_connectors::wecom::ClientError::Refused(_)) => {
                             for r in chunk {

@@ -108,6 +108,10 @@ fn add_customer(w: &World, userid: &str) -> (String, String) {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let ext: String =
         format!("wmXfer{}", n.to_string().chars().map(|d| (b'a' + d as u8 - b'0') as char).collect::<String>());
+    add_customer_as(w, userid, &ext)
+}
+
+fn add_customer_as(w: &World, userid: &str, ext: &str) -> (String, String) {
     let r = control(&w.sim, &format!("/corps/{CORP}/customer_adds"), json!({"userid": userid, "external_userid": ext}));
     let ext = r["external_userid"].as_str().unwrap().to_string();
     inbox(&w.app);
@@ -363,5 +367,80 @@ fn weekly_figures_count_adds_and_deletions_and_show_target_progress() {
     let week = s["week"].as_str().unwrap().to_string();
     let again = w.bm_a.get(&format!("/api/v1/wecom/stats/weekly?node={a1}&week={week}")).json();
     assert_eq!(find(&again["rms"], &rm1)["adds"], 3);
+    stop(w.sim);
+}
+
+/// A customer of siyu managed by `rm_username`, linked to the WeCom contact `contact`.
+fn linked_customer(w: &mut World, no: &str, rm_username: &str, contact: &str) -> String {
+    let hq = w.app.org_hq_operator();
+    let r = w.app.bearer(&hq).post(
+        "/api/v1/customers/batch",
+        json!({"items": [{"customer_no": no, "name": "赵敏", "outlet_code": "BJ01", "rm_employee_no": format!("E-{rm_username}")}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let customer = r.json()["results"][0]["id"].as_str().unwrap().to_string();
+    let l = w.bm_a.post(&format!("/api/v1/wecom/contacts/{contact}/link"), json!({"customer_id": customer}));
+    assert_eq!(l.status, 200, "{}", l.body);
+    customer
+}
+
+#[test]
+fn a_reassignment_queues_the_transfer_and_the_egress_guard_stops_what_may_not_leave() {
+    let mut w = setup();
+    let (_, contact) = add_customer(&w, "rm1");
+    let customer = linked_customer(&mut w, "7100000002", "rm1", &contact);
+    let rm2 = w.rm2.clone();
+    let r = w.bm_a.post(
+        "/api/v1/assignments/apply",
+        json!({"filter": {"customer_ids": [customer]}, "target": {"kind": "rm", "staff_id": rm2}, "reason": "客户经理调岗交接"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let list = w.bm_a.get("/api/v1/wecom/transfers?status=waiting").json();
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(
+        (list["items"][0]["origin"].as_str(), list["items"][0]["takeover_userid"].as_str()),
+        (Some("reassignment"), Some("rm2"))
+    );
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    transfers(&w.app);
+    assert!(row(&w.app, &id).started_at.is_some());
+
+    // A message with a mobile number is refused up front, nothing queued.
+    let (_, c2) = add_customer(&w, "rm1");
+    let before = w.app.audit_count("egress.blocked");
+    let r = w.bm_a.post(
+        "/api/v1/wecom/transfers",
+        json!({"contact_ids": [c2], "to_staff_id": rm2, "message": "有事请打 13800138000"}),
+    );
+    assert!(r.status == 409 || r.status == 422, "{} {}", r.status, r.body);
+    assert_eq!(w.app.audit_count("egress.blocked"), before + 1);
+    // An id the guard takes for a mobile number fails alone; the other contact of the same call starts.
+    let (_, odd) = add_customer_as(&w, "rm1", "wmA13800138000B");
+    let ids = queue(&mut w.bm_a, &[&c2, &odd], &rm2);
+    transfers(&w.app);
+    let (a, b) = (row(&w.app, &ids[0]), row(&w.app, &ids[1]));
+    assert_eq!((a.status.as_str(), a.started_at.is_some()), ("waiting", true), "{a:?}");
+    assert_eq!((b.status.as_str(), b.reason.as_deref()), ("failed", Some("refused_by_egress_guard")), "{b:?}");
+    stop(w.sim);
+}
+
+#[test]
+fn an_rm_resigned_in_siyu_but_not_yet_in_wecom_is_handed_over_through_the_on_duty_flow() {
+    let mut w = setup();
+    let rm3 = with_wecom(&w.app, "rm3", &w.org.outlet_a1, Role::Rm);
+    with_wecom(&w.app, "remote1", &w.org.hq, Role::RemoteRm);
+    let (_, contact) = add_customer(&w, "rm3");
+    linked_customer(&mut w, "7100000003", "rm3", &contact);
+    let admin = w.app.user("sysadmin", &w.org.hq, &[Role::SystemAdmin]);
+    let r = w.app.bearer(&admin).post(&format!("/api/v1/staff/{rm3}/resign"), json!({}));
+    assert!(r.status < 300, "{}", r.body);
+    let id = w.bm_a.get("/api/v1/wecom/transfers").json()["items"][0]["id"].as_str().unwrap().to_string();
+    // WeCom answers 40097 (not resigned there) to the resigned flow; the on-duty flow then starts it.
+    transfers(&w.app);
+    let t = row(&w.app, &id);
+    assert_eq!((t.status.as_str(), t.flow.as_deref()), ("waiting", Some("on_duty")), "{t:?}");
+    advance_sim(&w, 86_400 + 60);
+    transfers(&w.app);
+    assert_eq!(row(&w.app, &id).status, "succeeded");
     stop(w.sim);
 }
