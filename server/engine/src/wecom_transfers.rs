@@ -67,6 +67,10 @@ impl Poller for WecomTransfers {
             if siyu_app::wecom::corp(env, &corp).is_none() {
                 continue; // a corp no longer configured: its transfers wait for it to come back
             }
+            // Between result polls only queued transfers need WeCom: no lease taken, no client made otherwise.
+            if !poll && !transfers::has_queued(&mut c, &corp).map_err(app)? {
+                continue;
+            }
             let wecom = match &self.transport {
                 Some(t) => client::for_corp_over(pool, env, &corp, t.clone()),
                 None => client::for_corp(pool, env, &corp),

@@ -107,8 +107,14 @@ struct Target {
     asked_as: String,
 }
 
-fn new_row(t: &Target, from: &staff::Staff, handover: &str, to: &staff::Staff, takeover: &str) -> TransferRow {
-    let now = to_db(Utc::now());
+fn new_row(
+    t: &Target,
+    from: &staff::Staff,
+    (handover, takeover): (&str, &str),
+    to: &staff::Staff,
+    now: DateTime<Utc>,
+) -> TransferRow {
+    let now = to_db(now);
     TransferRow {
         id: uuid::Uuid::now_v7().to_string(),
         corp: t.corp.clone(),
@@ -224,12 +230,10 @@ pub fn request(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, req: &T
             continue;
         };
         let from = staff::get(conn, &from_id)?;
-        let mut row = new_row(t, &from, &handover, &to, &takeover);
+        let mut row = new_row(t, &from, (&handover, &takeover), &to, env.now());
         row.origin = "api".into();
         row.created_by = Some(p.staff_id.clone());
         row.message = req.message.clone();
-        row.created_at = to_db(env.now());
-        row.updated_at = row.created_at;
         rows.push(row);
     }
     let now = env.now();
@@ -339,11 +343,9 @@ pub(crate) fn queue_on_reassign(
             customer_rm: None,
             asked_as: String::new(),
         };
-        let mut row = new_row(&t, &from, &handover, &to, &takeover);
+        let mut row = new_row(&t, &from, (&handover, &takeover), &to, now);
         row.origin = "reassignment".into();
         row.created_by = by.map(Into::into);
-        row.created_at = to_db(now);
-        row.updated_at = row.created_at;
         store::insert(c, &row)?;
         n += 1;
     }
@@ -688,4 +690,9 @@ fn move_relation(c: &mut DbConn, r: &TransferRow, now: DateTime<Utc>) -> Result<
 /// Corps with waiting transfers.
 pub fn corps_waiting(conn: &mut DbConn) -> Result<Vec<String>> {
     Ok(store::corps_waiting(conn)?)
+}
+
+/// Whether `corp` has transfers queued but not yet sent to WeCom.
+pub fn has_queued(conn: &mut DbConn, corp: &str) -> Result<bool> {
+    Ok(!store::waiting(conn, corp, false, 1)?.is_empty())
 }
