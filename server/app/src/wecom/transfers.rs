@@ -236,6 +236,10 @@ pub fn request(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, req: &T
         row.message = req.message.clone();
         rows.push(row);
     }
+    if rows.is_empty() {
+        // Nothing changes: nothing to record.
+        return Ok(Requested { items: vec![], skipped });
+    }
     let now = env.now();
     write_tx(conn, |c| {
         for r in &rows {

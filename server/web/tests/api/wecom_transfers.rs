@@ -173,6 +173,20 @@ fn an_on_duty_transfer_is_taken_over_and_a_refused_one_is_listed_for_the_manager
     let (ext1, c1) = add_customer(&w, "rm1");
     let (ext2, c2) = add_customer(&w, "rm1");
     let rm2 = w.rm2.clone();
+    // Bad input changes nothing.
+    for bad in [
+        json!({"contact_ids": [], "to_staff_id": rm2}),
+        json!({"contact_ids": vec![c1.clone(); 101], "to_staff_id": rm2}),
+        json!({"contact_ids": [c1], "to_staff_id": rm2, "message": ""}),
+        json!({"contact_ids": [c1], "to_staff_id": rm2, "priority": 1}),
+    ] {
+        let r = w.bm_a.post("/api/v1/wecom/transfers", bad.clone());
+        assert_eq!(r.status, 400, "{bad}: {}", r.body);
+    }
+    let rm1 = w.rm1.clone();
+    let r = w.bm_a.post("/api/v1/wecom/transfers", json!({"contact_ids": [c1], "to_staff_id": rm1}));
+    assert_eq!(r.json()["skipped"][0]["reason"], "takeover_already_follows", "{}", r.body);
+    assert_eq!(w.bm_a.get("/api/v1/wecom/transfers").json()["total"], 0);
     // Another branch's manager can neither start it nor name the takeover RM.
     let r = w.bm_b.post("/api/v1/wecom/transfers", json!({"contact_ids": [c1], "to_staff_id": rm2}));
     assert_eq!(r.status, 404, "{}", r.body);
