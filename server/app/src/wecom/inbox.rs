@@ -135,10 +135,11 @@ fn apply_one(c: &mut DbConn, row: &InboxRow, now: DateTime<Utc>) -> Result<std::
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
-    // An event older than what the relation reflects changes nothing, and is done.
+    // A transfer the customer refused fails its siyu record, whatever the relation shows (transfers.rs).
     if let Change::TransferFail { reason } = &change {
         super::transfers::on_transfer_fail(c, &row.corp, &external, &user, reason, now)?;
     }
+    // An event older than what the relation reflects changes nothing, and is done.
     if let Some(next) = rule::apply(prev_rel.as_ref(), &change, at) {
         contacts::save(c, &row_of(&row.corp, &external, &user, &next, now))?;
         // Adds and deletions feed the weekly figures (stats.rs).
