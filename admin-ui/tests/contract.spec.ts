@@ -50,6 +50,10 @@ const READS: Partial<Record<EndpointName, string[]>> = {
   channelGet: ['id', 'name', 'kind', 'node_id', 'rm_staff_ids', 'follow_userids', 'state', 'qr_code', 'welcome_text', 'status'],
   channelCreate: ['id', 'state', 'qr_code', 'status'],
   channelStats: ['adds', 'deleted_by_customer', 'deleted_by_rm', 'following', 'linked_customers', 'welcomes_sent', 'welcomes_failed', 'welcomes_refused', 'days'],
+  wecomTransfers: ['items', 'total'],
+  wecomTransferRetry: ['id', 'status'],
+  wecomWeekly: ['week', 'rms', 'outlets'],
+  wecomTargetSet: ['subject_type', 'subject_id', 'week', 'target'],
 }
 
 const shape = (p: string) => p.replace(/\{[^}]+\}/g, '{}')

@@ -7,7 +7,16 @@ const ROLE_PERMS: Record<string, string[]> = {
   system_admin: ['org.read', 'org.write', 'staff.read', 'staff.write', 'role.assign', 'system.status'],
   security_admin: ['staff.read', 'account.reset', 'session.revoke', 'security.policy.read', 'export.approve'],
   auditor: ['audit.read', 'audit.verify'],
-  head_office_operator: ['org.read', 'staff.read', 'customer.read', 'customer.write', 'pii.unmask', 'data.export', 'wecom.channel.manage'],
+  head_office_operator: [
+    'org.read',
+    'staff.read',
+    'customer.read',
+    'customer.write',
+    'pii.unmask',
+    'data.export',
+    'wecom.channel.manage',
+    'wecom.tag.manage',
+  ],
   branch_manager: ['org.read', 'staff.read', 'customer.read', 'wecom.channel.manage'],
   rm: ['org.read', 'customer.read'],
 }
@@ -18,9 +27,19 @@ describe('navigation by permission', () => {
     expect(names('system_admin')).toEqual(['org', 'staff', 'roles', 'system', 'tokens'])
     expect(names('security_admin')).toEqual(['staff', 'approvals', 'roles', 'security', 'tokens'])
     expect(names('auditor')).toEqual(['roles', 'audit', 'tokens'])
-    expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'channels', 'roles', 'tokens'])
-    expect(names('head_office_operator')).toEqual(['org', 'staff', 'customers', 'channels', 'exports', 'roles', 'tokens'])
-    expect(names('rm')).toEqual(['org', 'customers', 'roles', 'tokens'])
+    expect(names('branch_manager')).toEqual(['org', 'staff', 'customers', 'wecom', 'channels', 'roles', 'tokens'])
+    expect(names('head_office_operator')).toEqual([
+      'org',
+      'staff',
+      'customers',
+      'wecom',
+      'channels',
+      'wecom-tags',
+      'exports',
+      'roles',
+      'tokens',
+    ])
+    expect(names('rm')).toEqual(['org', 'customers', 'wecom', 'roles', 'tokens'])
     expect(names('auditor')).not.toContain('staff')
     // Customers only with customer.read: no admin duty sees them.
     for (const r of ['system_admin', 'security_admin', 'auditor']) expect(names(r)).not.toContain('customers')

@@ -136,6 +136,11 @@ export const wecom = {
     call<void>(E.wecomTagRename, { params: { tag_id }, body: { corp, name } }),
   deleteTag: (corp: string, tag_id: string) =>
     call<{ deleted: number }>(E.wecomTagDelete, { params: { tag_id }, query: { corp } }),
+  transfers: (query: { status?: T.TransferStatus; page?: number; page_size?: number } = {}) =>
+    call<T.Page<T.WecomTransfer>>(E.wecomTransfers, { query }),
+  retryTransfer: (transfer_id: string) => call<T.WecomTransfer>(E.wecomTransferRetry, { params: { transfer_id } }),
+  weekly: (query: { node?: string; week?: string } = {}) => call<T.WeeklyStats>(E.wecomWeekly, { query }),
+  setTarget: (body: T.AddTargetBody) => call<T.AddTarget>(E.wecomTargetSet, { body }),
 }
 
 export const security = {

@@ -92,6 +92,12 @@ export const endpoints = {
 
   passwordPolicy: ep('GET', '/security/password-policy'),
   systemStatus: ep('GET', '/system/status'),
+
+  wecomTransfers: ep('GET', '/wecom/transfers'),
+  wecomTransferCreate: ep('POST', '/wecom/transfers'),
+  wecomTransferRetry: ep('POST', '/wecom/transfers/{transfer_id}/retry'),
+  wecomWeekly: ep('GET', '/wecom/stats/weekly'),
+  wecomTargetSet: ep('PUT', '/wecom/targets'),
 } as const satisfies Record<string, Endpoint>
 
 export type EndpointName = keyof typeof endpoints

@@ -1346,6 +1346,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wecom/stats/weekly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A week's WeCom adds, deletions (by customer, by RM), net and add-target progress per RM and outlet under a node in scope
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_stats_weekly"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wecom/tags": {
         parameters: {
             query?: never;
@@ -1389,6 +1409,70 @@ export interface paths {
          * @description Needs the permission `wecom.tag.manage`; objects outside the caller's org scope answer 404.
          */
         delete: operations["delete_api_v1_wecom_tags__tag_id_"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an RM's or outlet's weekly add target from a week on (audited)
+         * @description Needs the permission `wecom.target.write`; objects outside the caller's org scope answer 404.
+         */
+        put: operations["put_api_v1_wecom_targets"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * WeCom transfers in scope, newest first; `status=failed`: the managers' list
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_wecom_transfers"];
+        put?: never;
+        /**
+         * Queue the WeCom transfer of contacts or customers (in scope) to an RM (audited); the engine starts them (on-duty or resigned flow from the handover RM's status) and polls the results
+         * @description Needs the permission `wecom.transfer`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_wecom_transfers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wecom/transfers/{transfer_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a failed transfer again (audited)
+         * @description Needs the permission `wecom.transfer`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_wecom_transfers__transfer_id__retry"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2001,6 +2085,12 @@ export interface components {
             last_seen_at: string;
             user_agent: string;
         };
+        SkippedView: {
+            /** @description The contact or customer id of the request. */
+            id: string;
+            /** @description no_wecom_contact, takeover_already_follows, transfer_in_progress, no_handover_member */
+            reason: string;
+        };
         StaffPage: {
             items: components["schemas"]["StaffView"][];
             /** Format: int64 */
@@ -2068,6 +2158,26 @@ export interface components {
             order: number;
             tag_id: string;
         };
+        TargetBody: {
+            subject_id: string;
+            /** @description `staff` (an RM) or `node` (an outlet). */
+            subject_type: string;
+            /**
+             * Format: int64
+             * @description Adds a week, 0..=10000.
+             */
+            target: number;
+            /** @description In force from this ISO week on (default: this week). */
+            week?: string | null;
+        };
+        TargetView: {
+            set_by: string;
+            subject_id: string;
+            subject_type: string;
+            /** Format: int64 */
+            target: number;
+            week: string;
+        };
         TokenList: {
             items: components["schemas"]["TokenView"][];
         };
@@ -2082,6 +2192,30 @@ export interface components {
             name: string;
             /** Format: date-time */
             revoked_at?: string | null;
+        };
+        TransferBody: {
+            /** @description WeCom contact ids (of `/api/v1/wecom/contacts`) in scope. */
+            contact_ids?: string[];
+            /** @description Customers in scope: their linked WeCom contacts. */
+            customer_ids?: string[];
+            /** @description What the customer sees (on-duty transfers; ≤200 characters; passes the egress guard). */
+            message?: string | null;
+            /** @description The takeover RM: in scope, active, with a WeCom user id. */
+            to_staff_id: string;
+        };
+        TransferPage: {
+            items: components["schemas"]["WecomTransferView"][];
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            page_size: number;
+            /** Format: int64 */
+            total: number;
+        };
+        TransferResponse: {
+            /** @description Queued transfers (`waiting`): the engine starts them with WeCom. */
+            items: components["schemas"]["WecomTransferView"][];
+            skipped: components["schemas"]["SkippedView"][];
         };
         UnmaskRequest: {
             /**
@@ -2229,6 +2363,67 @@ export interface components {
             name?: string | null;
             /** @description The channel codes' states the customer came through. */
             states: string[];
+        };
+        /** @description A transfer of one WeCom contact from one RM to another. */
+        WecomTransferView: {
+            corp: string;
+            /** Format: date-time */
+            created_at: string;
+            customer_id?: string | null;
+            /**
+             * Format: int64
+             * @description WeCom's errcode for this contact (40128: transferred twice in 90 days already), or the transfer_result
+             *     status (3 refused, 4 customer limit, 5 no record).
+             */
+            errcode?: number | null;
+            external_userid: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** @description `on_duty` or `resigned` once started. */
+            flow?: string | null;
+            from_staff_id: string;
+            handover_userid: string;
+            id: string;
+            /** @description The outlet that sees it: the customer's, else the handover RM's. */
+            node_id: string;
+            /** @description `api`, `reassignment` or `retry`. */
+            origin: string;
+            /** @description A code: customer_refused, customer_limit_exceed, too_frequent, takeover_not_follow_user, … */
+            reason?: string | null;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** @description `waiting`, `succeeded` or `failed`. */
+            status: string;
+            takeover_userid: string;
+            to_staff_id: string;
+        };
+        /** @description One RM's or outlet's week. */
+        WeekRowView: {
+            /** Format: int64 */
+            adds: number;
+            /** Format: int64 */
+            deleted_by_customer: number;
+            /** Format: int64 */
+            deleted_by_rm: number;
+            id: string;
+            name: string;
+            /** Format: int64 */
+            net: number;
+            /** @description The outlet of an RM. */
+            node_id?: string | null;
+            /**
+             * Format: double
+             * @description adds / target.
+             */
+            progress?: number | null;
+            /** Format: int64 */
+            target?: number | null;
+        };
+        WeeklyView: {
+            node_id: string;
+            outlets: components["schemas"]["WeekRowView"][];
+            rms: components["schemas"]["WeekRowView"][];
+            week: string;
         };
     };
     responses: never;
@@ -7021,6 +7216,76 @@ export interface operations {
             };
         };
     };
+    get_api_v1_wecom_stats_weekly: {
+        parameters: {
+            query?: {
+                /** @description An org node in scope (default: the caller's scope). */
+                node?: string | null;
+                /** @description An ISO week in Asia/Shanghai time, e.g. 2026-W49 (default: this week). */
+                week?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_api_v1_wecom_tags: {
         parameters: {
             query: {
@@ -7297,6 +7562,272 @@ export interface operations {
             };
             /** @description The body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_api_v1_wecom_targets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TargetBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TargetView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_api_v1_wecom_transfers: {
+        parameters: {
+            query?: {
+                /** @description waiting, succeeded or failed (`failed`: the managers' list). */
+                status?: string | null;
+                page?: number | null;
+                page_size?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPage"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_wecom_transfers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferBody"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferResponse"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_wecom_transfers__transfer_id__retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WecomTransferView"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,6 +44,8 @@ export type Permission =
   | 'wecom.tag.manage'
   | 'wecom.contact.tag'
   | 'wecom.channel.manage'
+  | 'wecom.transfer'
+  | 'wecom.target.write'
 
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; details?: unknown }
@@ -501,4 +503,58 @@ export interface ChannelStats {
   welcomes_failed: number
   welcomes_refused: number
   days: ChannelDay[]
+}
+
+export type TransferStatus = 'waiting' | 'succeeded' | 'failed'
+
+/** A WeCom customer transfer (ids only; see docs/api.md). */
+export interface WecomTransfer {
+  id: string
+  corp: string
+  external_userid: string
+  customer_id?: string | null
+  node_id: string
+  from_staff_id: string
+  to_staff_id: string
+  handover_userid: string
+  takeover_userid: string
+  flow?: 'on_duty' | 'resigned' | null
+  status: TransferStatus
+  errcode?: number | null
+  reason?: string | null
+  origin: string
+  created_at: string
+  started_at?: string | null
+  finished_at?: string | null
+}
+
+export interface WeekRow {
+  id: string
+  name: string
+  node_id?: string | null
+  adds: number
+  deleted_by_customer: number
+  deleted_by_rm: number
+  net: number
+  target?: number | null
+  progress?: number | null
+}
+
+export interface WeeklyStats {
+  week: string
+  node_id: string
+  rms: WeekRow[]
+  outlets: WeekRow[]
+}
+
+export interface AddTargetBody {
+  subject_type: 'staff' | 'node'
+  subject_id: string
+  week?: string
+  target: number
+}
+
+export interface AddTarget extends AddTargetBody {
+  week: string
+  set_by: string
 }

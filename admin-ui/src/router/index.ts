@@ -75,6 +75,7 @@ const routes: RouteRecordRaw[] = [
         component: () => import('@/views/system/SystemView.vue'),
         meta: { anyOf: perm('system') },
       },
+      { path: 'wecom', name: 'wecom', component: () => import('@/views/wecom/WecomView.vue'), meta: { anyOf: perm('wecom') } },
       { path: 'tokens', name: 'tokens', component: () => import('@/views/tokens/TokensView.vue') },
       { path: 'account/password', name: 'account-password', component: () => import('@/views/account/PasswordView.vue') },
       { path: 'account/sessions', name: 'account-sessions', component: () => import('@/views/account/SessionsView.vue') },

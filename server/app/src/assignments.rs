@@ -179,6 +179,9 @@ pub fn apply(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, rule: &Ru
             for m in batch {
                 if !store::set_rm(c, &m.customer_id, m.from.as_deref(), Some(&m.to), by, now)? {
                     skipped += 1;
+                } else if let Some(from) = &m.from {
+                    // Their WeCom contacts follow them to the new RM (started by the engine).
+                    crate::wecom::transfers::queue_on_reassign(c, &m.customer_id, from, &m.to, by.actor, now)?;
                 }
             }
             audit::append(
@@ -249,6 +252,8 @@ pub fn hand_over_on_resignation(
     let by = By { actor: Some(&by.staff_id), reason: &reason };
     for m in &plan.moves {
         store::set_rm(c, &m.customer_id, m.from.as_deref(), Some(&m.to), by, now)?;
+        // The WeCom contacts go to the new RM too: the resigned flow once the RM has left (engine).
+        crate::wecom::transfers::queue_on_reassign(c, &m.customer_id, &rm.id, &m.to, by.actor, now)?;
     }
     Ok(plan.moves.len())
 }

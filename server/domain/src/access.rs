@@ -69,6 +69,8 @@ enum_with_codes!(
         WecomTagManage => "wecom.tag.manage",
         WecomContactTag => "wecom.contact.tag",
         WecomChannelManage => "wecom.channel.manage",
+        WecomTransfer => "wecom.transfer",
+        WecomTargetWrite => "wecom.target.write",
     }
 );
 
@@ -108,6 +110,8 @@ impl Role {
                 WecomTagManage,
                 WecomContactTag,
                 WecomChannelManage,
+                WecomTransfer,
+                WecomTargetWrite,
             ],
             Role::BranchManager => &[
                 OrgRead,
@@ -118,6 +122,8 @@ impl Role {
                 WecomContactLink,
                 WecomContactTag,
                 WecomChannelManage,
+                WecomTransfer,
+                WecomTargetWrite,
             ],
             Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink, WecomContactTag],
         }

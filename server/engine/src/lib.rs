@@ -12,6 +12,7 @@ pub mod rewrap;
 pub mod wecom_inbox;
 pub mod wecom_sync;
 pub mod wecom_tags;
+pub mod wecom_transfers;
 mod worker;
 
 pub use job::{enqueue, JobCtx, JobError, JobHandler};

@@ -232,6 +232,7 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> = vec![
         Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),
         Arc::new(siyu_engine::wecom_tags::WecomTags::default()),
+        Arc::new(siyu_engine::wecom_transfers::WecomTransfers::default()),
         Arc::new(siyu_engine::inbound::Inbound::default()),
     ];
     // Mail is off until `smtp.host` is set; queued mail then waits in the outbox.

@@ -195,6 +195,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     wecom_tag_syncs,
     wecom_channels,
     wecom_welcomes,
+    wecom_transfers,
+    wecom_contact_events,
+    wecom_add_targets,
 );
 
 diesel::table! {
@@ -597,5 +600,53 @@ diesel::table! {
         error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_transfers (id) {
+        id -> Text,
+        corp -> Text,
+        external_userid -> Text,
+        customer_id -> Nullable<Text>,
+        node_id -> Text,
+        from_staff_id -> Text,
+        to_staff_id -> Text,
+        handover_userid -> Text,
+        takeover_userid -> Text,
+        flow -> Nullable<Text>,
+        status -> Text,
+        errcode -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        message -> Nullable<Text>,
+        origin -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    wecom_contact_events (inbox_id) {
+        inbox_id -> Text,
+        corp -> Text,
+        external_userid -> Text,
+        follow_userid -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        week -> Text,
+    }
+}
+
+diesel::table! {
+    wecom_add_targets (subject_type, subject_id, week) {
+        subject_type -> Text,
+        subject_id -> Text,
+        week -> Text,
+        target -> BigInt,
+        set_by -> Text,
+        set_at -> Timestamp,
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::handlers::{
     assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens,
-    wecom, wecom_channels, wecom_contacts, wecom_tags,
+    wecom, wecom_channels, wecom_contacts, wecom_tags, wecom_transfers,
 };
 use actix_web::http::Method;
 use actix_web::web;
@@ -277,6 +277,22 @@ pub fn table() -> Vec<Route> {
         route!(GET "/api/v1/wecom/channels/{channel_id}/stats", Perm(P::CustomerRead), wecom_channels::stats,
             "wecom", "Adds, deletions, following, linked customers and welcomes of a channel, with a per-day series",
             query = wecom_channels::StatsQuery, resp = wecom_channels::WecomChannelStats),
+        route!(POST "/api/v1/wecom/transfers", Perm(P::WecomTransfer), wecom_transfers::create, "wecom",
+            "Queue the WeCom transfer of contacts or customers (in scope) to an RM (audited); the engine starts them \
+            (on-duty or resigned flow from the handover RM's status) and polls the results",
+            req = wecom_transfers::TransferBody, resp = wecom_transfers::TransferResponse, status = 201),
+        route!(GET "/api/v1/wecom/transfers", Perm(P::CustomerRead), wecom_transfers::list, "wecom",
+            "WeCom transfers in scope, newest first; `status=failed`: the managers' list",
+            query = wecom_transfers::TransferQuery, resp = wecom_transfers::TransferPage),
+        route!(POST "/api/v1/wecom/transfers/{transfer_id}/retry", Perm(P::WecomTransfer), wecom_transfers::retry,
+            "wecom", "Queue a failed transfer again (audited)", resp = wecom_transfers::WecomTransferView,
+            status = 201),
+        route!(GET "/api/v1/wecom/stats/weekly", Perm(P::CustomerRead), wecom_transfers::weekly, "wecom",
+            "A week's WeCom adds, deletions (by customer, by RM), net and add-target progress per RM and outlet \
+            under a node in scope", query = wecom_transfers::WeeklyQuery, resp = wecom_transfers::WeeklyView),
+        route!(PUT "/api/v1/wecom/targets", Perm(P::WecomTargetWrite), wecom_transfers::set_target, "wecom",
+            "Set an RM's or outlet's weekly add target from a week on (audited)",
+            req = wecom_transfers::TargetBody, resp = wecom_transfers::TargetView),
         route!(GET "/api/v1/system/status", Perm(P::SystemStatus), health::status, "system",
             "Version, database and migrations", resp = health::StatusView),
     ]

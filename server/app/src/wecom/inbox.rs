@@ -138,9 +138,16 @@ fn apply_one(c: &mut DbConn, row: &InboxRow, now: DateTime<Utc>) -> Result<std::
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
+    // A transfer the customer refused fails its siyu record, whatever the relation shows (transfers.rs).
+    if let Change::TransferFail { reason } = &change {
+        super::transfers::on_transfer_fail(c, &row.corp, &external, &user, reason, now)?;
+    }
     // An event older than what the relation reflects changes nothing, and is done.
     if let Some(next) = rule::apply(prev_rel.as_ref(), &change, at) {
         contacts::save(c, &row_of(&row.corp, &external, &user, &next, now))?;
+        // Adds and deletions feed the weekly figures (stats.rs).
+        let prev_status = prev_rel.as_ref().map(|r| r.status);
+        super::stats::record(c, &row.id, &row.corp, &external, &user, prev_status, &change, at)?;
         // A new customer may name themselves through the channel code's state: One-ID at once.
         if let Change::Add { state } | Change::AddHalf { state } = &change {
             super::links::ensure_contact(c, &row.corp, &external, now)?;

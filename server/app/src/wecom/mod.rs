@@ -7,9 +7,11 @@ pub mod client;
 pub mod inbox;
 pub mod links;
 pub mod qr;
+pub mod stats;
 pub mod sync;
 pub mod tags;
 pub mod tokens;
+pub mod transfers;
 
 use siyu_config::WecomCorp;
 use siyu_store::audit::AuditContext;

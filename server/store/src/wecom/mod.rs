@@ -20,3 +20,4 @@ pub mod links;
 pub mod locks;
 pub mod tags;
 pub mod tokens;
+pub mod transfers;

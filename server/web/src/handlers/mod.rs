@@ -17,6 +17,7 @@ pub mod wecom;
 pub mod wecom_channels;
 pub mod wecom_contacts;
 pub mod wecom_tags;
+pub mod wecom_transfers;
 
 use crate::error::ApiError;
 use actix_web::http::StatusCode;

@@ -14,6 +14,7 @@ struct Targets {
     customer: (String, String),
     contact: (String, String),
     channel: (String, String),
+    transfer: (String, String),
 }
 
 fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
@@ -53,6 +54,13 @@ fn fill(path: &str, own: bool, t: &Targets, spare_token: &str) -> String {
                     t.channel.0.clone()
                 } else {
                     t.channel.1.clone()
+                }
+            }
+            "{transfer_id}" => {
+                if own {
+                    t.transfer.0.clone()
+                } else {
+                    t.transfer.1.clone()
                 }
             }
             "{token_id}" => spare_token.to_string(),
@@ -126,6 +134,8 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         ("POST", "/api/v1/wecom/channels") => json!({"corp": "main", "name": "矩阵", "kind": "outlet",
             "node_id": t.node.0, "rm_staff_ids": [t.staff.0]}),
         ("PATCH", "/api/v1/wecom/channels/{channel_id}") => json!({"name": "矩阵改名"}),
+        ("POST", "/api/v1/wecom/transfers") => json!({"contact_ids": [t.contact.0], "to_staff_id": t.staff.0}),
+        ("PUT", "/api/v1/wecom/targets") => json!({"subject_type": "node", "subject_id": t.node.0, "target": 5}),
         ("POST", "/api/v1/customers/{customer_id}/unmask") => {
             json!({"fields": ["name"], "reason": "matrix check of the access rules"})
         }
@@ -152,6 +162,10 @@ fn every_route_every_role_both_subtrees() {
         channel: (
             crate::wecom_channels::seed_channel(&app, &org.outlet_a1, "ch_matrix_own"),
             crate::wecom_channels::seed_channel(&app, &org.outlet_b1, "ch_matrix_other"),
+        ),
+        transfer: (
+            crate::wecom_transfers::seed_failed(&app, &org.outlet_a1, "wmAuthzOwn"),
+            crate::wecom_transfers::seed_failed(&app, &org.outlet_b1, "wmAuthzOther"),
         ),
     };
 
@@ -188,7 +202,7 @@ fn every_route_every_role_both_subtrees() {
                     Access::Stages(s) => s.contains(&Stage::Full),
                     Access::Public => unreachable!(),
                 };
-                let scoped = ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}", "{channel_id}"]
+                let scoped = ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}", "{channel_id}", "{transfer_id}"]
                     .iter()
                     .any(|p| r.path.contains(p));
                 let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
@@ -241,6 +255,7 @@ fn every_protected_route_needs_a_principal() {
             .replace("{contact_id}", "x")
             .replace("{tag_id}", "x")
             .replace("{channel_id}", "x")
+            .replace("{transfer_id}", "x")
             .replace("{name}", "x");
         let resp = anon.send(r.method.as_str(), &path, Some(json!({})));
         if r.access == Access::Public {

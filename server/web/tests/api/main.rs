@@ -22,3 +22,4 @@ mod wecom;
 mod wecom_channels;
 mod wecom_sync;
 mod wecom_tags;
+mod wecom_transfers;
