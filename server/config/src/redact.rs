@@ -37,6 +37,9 @@ fn redact_query(url: &str) -> String {
 pub fn redacted(s: &Settings) -> serde_json::Value {
     let mut c = s.clone();
     c.database.url = redact_url(&c.database.url);
+    if c.crm.token.is_some() {
+        c.crm.token = Some(HIDDEN.into());
+    }
     if c.smtp.password.is_some() {
         c.smtp.password = Some(HIDDEN.into());
     }
