@@ -110,8 +110,12 @@ impl JobHandler for CrmPull {
 }
 
 /// Queues a `crm.pull` every `crm.interval` seconds in `siyu serve` (nothing when 0 or no CRM is configured). The
-/// dedupe key is the interval's slot, so any number of replicas queue one job per slot.
-pub struct CrmSchedule;
+/// dedupe key is the interval's slot, so any number of replicas queue one job per slot; each replica asks the
+/// database once per slot (the slot it last queued is remembered), not at every poll.
+#[derive(Default)]
+pub struct CrmSchedule {
+    last_slot: std::sync::Mutex<Option<i64>>,
+}
 
 impl crate::Poller for CrmSchedule {
     fn name(&self) -> &'static str {
@@ -124,6 +128,10 @@ impl crate::Poller for CrmSchedule {
             return Ok(0);
         }
         let slot = env.now().timestamp() / every;
+        let mut last = self.last_slot.lock().unwrap_or_else(|e| e.into_inner());
+        if *last == Some(slot) {
+            return Ok(0);
+        }
         let key = format!("{KIND}:{slot}");
         let params = serde_json::to_value(Params { actor: "schedule".into() }).unwrap_or_default();
         let new =
@@ -131,6 +139,7 @@ impl crate::Poller for CrmSchedule {
         let mut c = pool.get().map_err(|e| JobError::Retry(format!("database: {e}")))?;
         let ctx = AuditContext { actor_name: "schedule".into(), actor_roles: "engine".into(), ..Default::default() };
         let (_, created) = crate::enqueue(&mut c, env, &ctx, new)?;
+        *last = Some(slot);
         Ok(created as usize)
     }
 }

@@ -244,7 +244,7 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> = vec![
         Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),
         Arc::new(siyu_engine::inbound::Inbound::default()),
-        Arc::new(siyu_engine::crm_pull::CrmSchedule),
+        Arc::new(siyu_engine::crm_pull::CrmSchedule::default()),
     ];
     // Mail is off until `smtp.host` is set; queued mail then waits in the outbox.
     if let Some(relay) = siyu_app::mail::relay(&env).map_err(|e| Failure(format!("smtp: {e}")))? {

@@ -214,3 +214,27 @@ fn without_a_configured_crm_the_pull_says_so() {
     assert!(!o.status.success());
     assert!(out(&o).contains("no CRM is configured (crm.base_url)"), "{}", out(&o));
 }
+
+#[test]
+fn imported_and_seeded_customers_carry_their_name_prefix_indexes() {
+    use siyu_store::schema::customers;
+    let env = Env::with_customers(10);
+    let o =
+        env.command(&["demo", "seed", "--customers", "40", "--seed", "7", "--as-of", "2026-11-30"]).output().unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(env.customers() >= 50);
+    let missing: i64 = customers::table
+        .filter(customers::name_p1_idx.is_null().or(customers::name_p2_idx.is_null()))
+        .count()
+        .get_result(&mut env.conn())
+        .unwrap();
+    assert_eq!(missing, 0, "every imported or seeded name is indexed by its first one and two characters");
+    // The same surname, the same first-character index; a different one, a different index.
+    let rows: Vec<(String, String)> = customers::table
+        .filter(customers::id.is_not_null())
+        .select((customers::name_p1_idx.assume_not_null(), customers::name_p2_idx.assume_not_null()))
+        .load(&mut env.conn())
+        .unwrap();
+    let p1: std::collections::HashSet<&String> = rows.iter().map(|r| &r.0).collect();
+    assert!(p1.len() > 1 && p1.len() < rows.len(), "surnames repeat: {} classes for {} rows", p1.len(), rows.len());
+}

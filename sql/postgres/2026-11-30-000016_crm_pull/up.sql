@@ -12,7 +12,7 @@ ALTER TABLE import_customers ADD COLUMN name_p2_idx TEXT;
 -- Where the CRM pull stands (docs/crm.md): the high-water mark of the last finished run, and for a run that has
 -- not finished the cursor of its next page and the mark it will store when it does. One row per source.
 CREATE TABLE crm_pull_state (
-    source          TEXT PRIMARY KEY,
+    source          TEXT NOT NULL PRIMARY KEY,
     since           TEXT,
     cursor          TEXT,
     run_since       TEXT,

@@ -6,6 +6,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod authz;
+mod crm;
 mod customer_search;
 mod customers;
 mod exports;
