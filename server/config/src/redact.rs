@@ -62,8 +62,9 @@ mod tests {
         let mut s = Settings::default();
         s.database.url = "postgres://siyu:hunter2@db:5432/siyu?sslmode=require".into();
         s.smtp.password = Some("mailpw".into());
+        s.crm.token = Some("crm-bearer".into());
         let text = redacted(&s).to_string();
-        assert!(!text.contains("hunter2") && !text.contains("mailpw"), "{text}");
+        assert!(!text.contains("hunter2") && !text.contains("mailpw") && !text.contains("crm-bearer"), "{text}");
         assert!(text.contains("postgres://siyu:<redacted>@db:5432/siyu?sslmode=require"));
         assert_eq!(redact_url("postgres://h/db?user=a&password=x"), "postgres://h/db?user=a&password=<redacted>");
         assert_eq!(redact_url("sqlite://./data/siyu.db"), "sqlite://./data/siyu.db");
