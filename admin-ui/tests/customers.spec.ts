@@ -66,6 +66,7 @@ describe('customer rules', () => {
     expect(searchBody('mobile', ' 138 1234 5678 ')).toEqual({ mobile: '138 1234 5678' })
     expect(searchBody('id_number', '110101199001011234')).toEqual({ id_number: '110101199001011234' })
     expect(searchBody('customer_no', '   ')).toBeNull()
+    expect(searchBody('name_prefix', ' 张 ')).toEqual({ name_prefix: '张' })
   })
 
   it('counts a reason as the server does: trimmed, one character per Chinese character', () => {
@@ -249,5 +250,25 @@ describe('the customer search', () => {
     await flushPromises()
     expect(w.find('[data-testid="customer-row-c-1"]').text()).toBe('6222****0001')
     expect(w.text()).toContain('138****5678')
+  })
+
+  it('searches by name prefix by default and pages with the server\'s next cursor', async () => {
+    signIn(['customer.read'])
+    const w = mount(CustomersView, { global: { plugins: plugins() } })
+    await flushPromises()
+    fetchMock.mockResolvedValueOnce(json(200, { items: [CUSTOMER], next: 'c-1' }))
+    await w.find('input[data-testid="customer-search-value"]').setValue('张')
+    await w.find('form').trigger('submit')
+    await flushPromises()
+    let [url, init] = fetchMock.mock.calls[0] as [string, RequestInit]
+    expect(url).toBe('/api/v1/customers/search')
+    expect(JSON.parse(init.body as string)).toEqual({ name_prefix: '张' })
+    fetchMock.mockResolvedValueOnce(json(200, { items: [{ ...CUSTOMER, id: 'c-2' }], next: null }))
+    await w.find('[data-testid="customer-search-more"]').trigger('click')
+    await flushPromises()
+    ;[url, init] = fetchMock.mock.calls[1] as [string, RequestInit]
+    expect(JSON.parse(init.body as string)).toEqual({ name_prefix: '张', after: 'c-1' })
+    expect(w.find('[data-testid="customer-row-c-2"]').exists()).toBe(true)
+    expect(w.find('[data-testid="customer-search-more"]').exists()).toBe(false)
   })
 })

@@ -60,7 +60,7 @@ export const staff = {
 
 export const customers = {
   /** Customers in scope matching exactly one identifier, masked. */
-  search: (body: T.CustomerSearchBody, o: Opts = {}) => call<Items<T.CustomerView>>(E.customerSearch, { body, ...o }),
+  search: (body: T.CustomerSearchBody, o: Opts = {}) => call<T.CustomerSearchPage>(E.customerSearch, { body, ...o }),
   get: (customer_id: string, o: Opts = {}) => call<T.CustomerView>(E.customerGet, { params: { customer_id }, ...o }),
   /** Fields in clear for a written reason (audited, limited per day). Quiet: the dialog shows refusals in place. */
   unmask: (customer_id: string, body: T.UnmaskBody) =>

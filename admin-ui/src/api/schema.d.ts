@@ -372,7 +372,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Find customers in scope by customer number, mobile or ID number (exact, through blind indexes)
+         * Find customers in scope by customer number, mobile, ID number, external_userid or name prefix (through blind indexes; merged records left out; paged)
          * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
          */
         post: operations["post_api_v1_customers_search"];
@@ -390,7 +390,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One customer, masked
+         * One customer, masked; a merged record answers with `merged_into` naming the survivor
          * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
          */
         get: operations["get_api_v1_customers__customer_id_"];
@@ -1722,6 +1722,8 @@ export interface components {
         };
         CustomerList: {
             items: components["schemas"]["CustomerView"][];
+            /** @description Pass as `after` for the next page; absent on the last one. */
+            next?: string | null;
         };
         /** @description A customer with every personal field masked. */
         CustomerView: {
@@ -1734,6 +1736,11 @@ export interface components {
             gender: string;
             id: string;
             id_number?: string | null;
+            /**
+             * @description Set when this record was merged into another: the survivor's id, to be read instead. Searches and lists
+             *     never return merged records; reading one by id answers 200 with this pointer.
+             */
+            merged_into?: string | null;
             mobile?: string | null;
             name: string;
             node_id: string;
@@ -2064,12 +2071,21 @@ export interface components {
             target: Record<string, never>;
         };
         SearchRequest: {
+            /** @description The `next` of the previous page. */
+            after?: string | null;
             customer_no?: string | null;
             /** @description A WeCom customer's external_userid: the customers it is linked to. */
             external_userid?: string | null;
             id_number?: string | null;
+            /**
+             * Format: int32
+             * @description Results per page: 1–100, default 20.
+             */
+            limit?: number | null;
             /** @description Spaces, `+86` and full-width digits are accepted. */
             mobile?: string | null;
+            /** @description The first characters of the name (e.g. the surname `张`), matched through keyed prefix indexes. */
+            name_prefix?: string | null;
         };
         SessionList: {
             items: components["schemas"]["SessionView"][];

@@ -288,14 +288,28 @@ export interface CustomerView {
   aum_band: string
   node_id: string
   rm_staff_id?: string | null
+  /** Set on a record merged into another: the survivor's id (searches never return merged records). */
+  merged_into?: string | null
   /** To district level (`北京市朝阳区****`). */
   address?: string | null
 }
 
-/** The identifiers a customer is searched by: exactly one goes in the body. */
-export type CustomerSearchKey = 'customer_no' | 'mobile' | 'id_number'
-export const CUSTOMER_SEARCH_KEYS: CustomerSearchKey[] = ['customer_no', 'mobile', 'id_number']
-export type CustomerSearchBody = Partial<Record<CustomerSearchKey, string>>
+/** What a customer is searched by: exactly one goes in the body. `name_prefix` is the first characters of the
+ * name (the surname, or surname and first given character), matched through keyed prefix indexes. */
+export type CustomerSearchKey = 'customer_no' | 'mobile' | 'id_number' | 'name_prefix'
+export const CUSTOMER_SEARCH_KEYS: CustomerSearchKey[] = ['name_prefix', 'customer_no', 'mobile', 'id_number']
+export type CustomerSearchBody = Partial<Record<CustomerSearchKey, string>> & {
+  /** The `next` of the previous page. */
+  after?: string
+  /** 1–100, default 20. */
+  limit?: number
+}
+
+/** A page of search results; `next` is absent on the last page. */
+export interface CustomerSearchPage {
+  items: CustomerView[]
+  next?: string | null
+}
 
 /** The fields `POST /customers/{id}/unmask` can show in clear. */
 export type UnmaskField = 'customer_no' | 'name' | 'birth_date' | 'id_number' | 'mobile' | 'address' | 'aum_fen'

@@ -232,20 +232,25 @@ const enUS: Messages = {
   },
   customers: {
     title: 'Customers',
-    intro: 'Find a customer in your scope by customer number, mobile or ID number (exact match). Personal data is always shown masked, and what you search for never appears in the address.',
+    intro: 'Find a customer in your scope by the beginning of the name (surname, or its first two characters), or exactly by customer number, mobile or ID number. Personal data is always shown masked, and what you search for never appears in the address.',
     searchBy: 'Search by',
     keys: {
+      name_prefix: 'Name begins with',
       customer_no: 'Customer number',
       mobile: 'Mobile',
       id_number: 'ID number',
     },
     placeholders: {
+      name_prefix: 'Surname or first two characters, e.g. 张 or 张三',
       customer_no: 'The full customer number',
       mobile: 'The mobile number',
       id_number: 'The full ID number',
     },
+    loadMore: 'Load more',
+    mergedInto: 'This record was merged into another customer record: read that one instead',
+    openSurvivor: 'Open the surviving record',
     valueRequired: 'Enter what to search for',
-    startHint: 'Enter a customer number, mobile or ID number and search',
+    startHint: 'Enter the beginning of a name, a customer number, mobile or ID number and search',
     noResults: 'No matching customer, or the customer is outside your scope',
     fields: {
       customer_no: 'Customer number',

@@ -230,20 +230,25 @@ const zhCN = {
   },
   customers: {
     title: '客户',
-    intro: '按客户号、手机号或证件号码精确查找管辖范围内的客户。个人信息一律脱敏显示，查询内容不会出现在网址中。',
+    intro: '按姓名开头（姓氏或前两个字）、客户号、手机号或证件号码查找管辖范围内的客户。个人信息一律脱敏显示，查询内容不会出现在网址中。',
     searchBy: '查询方式',
     keys: {
+      name_prefix: '姓名开头',
       customer_no: '客户号',
       mobile: '手机号',
       id_number: '证件号码',
     },
     placeholders: {
+      name_prefix: '姓氏或姓名前两个字，如：张、张三',
       customer_no: '请输入完整客户号',
       mobile: '请输入手机号',
       id_number: '请输入完整证件号码',
     },
+    loadMore: '加载更多',
+    mergedInto: '该记录已合并到另一客户记录，请查看合并后的记录',
+    openSurvivor: '打开合并后的记录',
     valueRequired: '请输入要查询的内容',
-    startHint: '输入客户号、手机号或证件号码后查询',
+    startHint: '输入姓名开头、客户号、手机号或证件号码后查询',
     noResults: '没有找到匹配的客户，或客户不在您的管辖范围内',
     fields: {
       customer_no: '客户号',

@@ -35,6 +35,15 @@ fn index(vault: &Vault, col: SealedColumn, normalized: &str) -> Result<String> {
     vault.blind_index(col.field_class, normalized).map_err(vault_err)
 }
 
+/// The blind-index class of name prefixes: its own key (derived from the index root for this class), so a
+/// prefix's index never equals the whole-name index of a customer whose name is that prefix.
+pub const NAME_PREFIX_CLASS: &str = "customer.name_prefix";
+
+/// The keyed index of a normalised name prefix (one or two characters).
+pub(crate) fn name_prefix_index(vault: &Vault, prefix: &str) -> Result<String> {
+    vault.blind_index(NAME_PREFIX_CLASS, prefix).map_err(vault_err)
+}
+
 /// The keyed index a customer number is found by.
 pub(crate) fn customer_no_index(vault: &Vault, customer_no: &str) -> Result<String> {
     index(vault, sealed::CUSTOMER_NO, customer_no)
@@ -67,7 +76,10 @@ pub(crate) fn row_of(
     let opt = |col: SealedColumn, value: Option<&str>| -> Result<Option<String>> {
         value.map(|x| seal(vault, col, id, x)).transpose()
     };
+    let (p1, p2) = siyu_domain::customer::name_prefixes(&v.name);
     Ok(CustomerRow {
+        name_p1_idx: p1.map(|x| name_prefix_index(vault, &x)).transpose()?,
+        name_p2_idx: p2.map(|x| name_prefix_index(vault, &x)).transpose()?,
         id: id.to_string(),
         customer_no: seal(vault, sealed::CUSTOMER_NO, id, &v.customer_no)?,
         customer_no_idx: index(vault, sealed::CUSTOMER_NO, &v.customer_no)?,
@@ -190,6 +202,8 @@ pub struct MaskedCustomer {
     pub aum_band: String,
     pub node_id: String,
     pub rm_staff_id: Option<String>,
+    /// Set on a record merged into another: the survivor's id (the record itself is kept for unmerge).
+    pub merged_into: Option<String>,
     /// To district level (`北京市朝阳区****`).
     pub address: Option<String>,
 }
@@ -213,11 +227,13 @@ pub(crate) fn masked(vault: &Vault, r: CustomerRow) -> Result<MaskedCustomer> {
         aum_band: r.aum_band,
         node_id: r.node_id,
         rm_staff_id: r.rm_staff_id,
+        merged_into: None,
         id,
     })
 }
 
-/// What to search by: exactly one of these, matched exactly through its blind index.
+/// What to search by: exactly one of these, matched exactly through its blind index; `after` and `limit` page
+/// through the matches (in row-id order: `after` is the last id of the previous page).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SearchBy {
@@ -226,27 +242,71 @@ pub struct SearchBy {
     pub id_number: Option<String>,
     /// A WeCom customer's id: the customers it is linked to (One-ID), not a personal identifier.
     pub external_userid: Option<String>,
+    /// The first characters of the name: one or two are matched through their keyed index; a longer prefix
+    /// narrows the two-character matches by their (decrypted) names.
+    pub name_prefix: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
 }
 
-/// Customers in the caller's scope matching one identifier; audited (a search by personal data is a sensitive
-/// read), the identifier itself never recorded.
-pub fn search(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, by: &SearchBy) -> Result<Vec<MaskedCustomer>> {
+/// A page of search results: `next` is the `after` of the next page, when there may be one.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub items: Vec<MaskedCustomer>,
+    pub next: Option<String>,
+}
+
+pub const SEARCH_DEFAULT_LIMIT: u32 = 20;
+pub const SEARCH_MAX_LIMIT: u32 = 100;
+/// The longest name prefix accepted (a name is at most 64 characters; a prefix this long is a whole name).
+const NAME_PREFIX_MAX: usize = 20;
+/// How many two-character matches one request decrypts to narrow a longer prefix; past it the page ends early
+/// and `next` continues.
+const NAME_SCAN_MAX: usize = 2000;
+
+/// Customers in the caller's scope matching one identifier, merged records left out; audited (a search by
+/// personal data is a sensitive read), the identifier itself never recorded.
+pub fn search(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, by: &SearchBy) -> Result<Found> {
     p.require(Permission::CustomerRead)?;
     let vault = env.vault.clone();
-    let (by_what, rows) = match &by.external_userid {
-        Some(ext) => ("external_userid", by_external_userid(conn, p, by, ext)?),
-        None => {
-            let (kind, col, normalized) = match (&by.customer_no, &by.mobile, &by.id_number) {
-                (Some(n), None, None) => (Index::CustomerNo, sealed::CUSTOMER_NO, n.trim().to_string()),
-                (None, Some(m), None) => (Index::Mobile, sealed::CUSTOMER_MOBILE, pii::normalize_mobile(m)),
-                (None, None, Some(i)) => (Index::IdNumber, sealed::CUSTOMER_ID_NUMBER, pii::normalize_id_number(i)),
-                _ => return Err(AppError::validation("search", "give exactly one of customer_no, mobile, id_number")),
-            };
-            if normalized.is_empty() || normalized.chars().count() > 64 {
-                return Err(AppError::validation("search", "the value is empty or too long"));
-            }
-            (col.column, store::search(conn, &p.scope, kind, &index(&vault, col, &normalized)?)?)
+    let limit = by.limit.unwrap_or(SEARCH_DEFAULT_LIMIT);
+    if !(1..=SEARCH_MAX_LIMIT).contains(&limit) {
+        return Err(AppError::validation("limit", format!("between 1 and {SEARCH_MAX_LIMIT}")));
+    }
+    let limit = limit as i64;
+    let after = by.after.as_deref().unwrap_or("");
+    if after.len() > 64 {
+        return Err(AppError::validation("after", "is not a customer id"));
+    }
+    let given = [&by.customer_no, &by.mobile, &by.id_number, &by.external_userid, &by.name_prefix]
+        .iter()
+        .filter(|v| v.is_some())
+        .count();
+    if given != 1 {
+        return Err(AppError::validation(
+            "search",
+            "give exactly one of customer_no, mobile, id_number, external_userid, name_prefix",
+        ));
+    }
+    let (by_what, rows, next) = if let Some(ext) = &by.external_userid {
+        let rows = by_external_userid(conn, p, ext)?;
+        ("external_userid", rows, None)
+    } else if let Some(prefix) = &by.name_prefix {
+        let (rows, next) = by_name_prefix(conn, &vault, p, prefix, after, limit)?;
+        ("name_prefix", rows, next)
+    } else {
+        let (kind, col, normalized) = match (&by.customer_no, &by.mobile, &by.id_number) {
+            (Some(n), _, _) => (Index::CustomerNo, sealed::CUSTOMER_NO, n.trim().to_string()),
+            (_, Some(m), _) => (Index::Mobile, sealed::CUSTOMER_MOBILE, pii::normalize_mobile(m)),
+            (_, _, Some(i)) => (Index::IdNumber, sealed::CUSTOMER_ID_NUMBER, pii::normalize_id_number(i)),
+            _ => unreachable!("exactly one identifier was given"),
+        };
+        if normalized.is_empty() || normalized.chars().count() > 64 {
+            return Err(AppError::validation("search", "the value is empty or too long"));
         }
+        let rows = store::search(conn, &p.scope, kind, &index(&vault, col, &normalized)?, after, limit)?;
+        let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id.clone())).flatten();
+        (col.column, rows, next)
     };
     let now = env.now();
     write_tx(conn, |c| {
@@ -254,21 +314,67 @@ pub fn search(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, by: &Sea
             c,
             &p.audit(meta),
             &AuditEvent::success("pii.search", "customer", "")
-                .with_detail(serde_json::json!({"by": by_what, "found": rows.len()})),
+                .with_detail(serde_json::json!({"by": by_what, "found": rows.len(), "page": !after.is_empty()})),
             now,
         )
     })?;
-    rows.into_iter().map(|r| masked(&vault, r)).collect()
+    let items = rows.into_iter().map(|r| masked(&vault, r)).collect::<Result<Vec<_>>>()?;
+    Ok(Found { items, next })
 }
 
-/// The customers a WeCom contact is linked to; the id must come alone and look like one.
-fn by_external_userid(conn: &mut DbConn, p: &Principal, by: &SearchBy, ext: &str) -> Result<Vec<CustomerRow>> {
-    if by.customer_no.is_some() || by.mobile.is_some() || by.id_number.is_some() {
-        return Err(AppError::validation(
-            "search",
-            "give exactly one of customer_no, mobile, id_number, external_userid",
-        ));
+/// Customers in scope whose name starts with `prefix`: one or two characters through their keyed index; a
+/// longer prefix through the two-character index, then narrowed by the decrypted names (at most
+/// [`NAME_SCAN_MAX`] of them per request).
+fn by_name_prefix(
+    conn: &mut DbConn,
+    vault: &Vault,
+    p: &Principal,
+    prefix: &str,
+    after: &str,
+    limit: i64,
+) -> Result<(Vec<CustomerRow>, Option<String>)> {
+    let prefix = siyu_domain::customer::normalize_prefix(prefix);
+    let chars: Vec<char> = prefix.chars().collect();
+    if chars.is_empty() || chars.len() > NAME_PREFIX_MAX {
+        return Err(AppError::validation("name_prefix", format!("1 to {NAME_PREFIX_MAX} characters")));
     }
+    let head: String = chars.iter().take(2).collect();
+    let kind = if chars.len() == 1 { Index::NamePrefix1 } else { Index::NamePrefix2 };
+    let idx = name_prefix_index(vault, &head)?;
+    if chars.len() <= 2 {
+        let rows = store::search(conn, &p.scope, kind, &idx, after, limit)?;
+        let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id.clone())).flatten();
+        return Ok((rows, next));
+    }
+    let why = Purpose::system(PurposeKind::Compare, "name prefix search").map_err(vault_err)?;
+    let mut out = Vec::new();
+    let mut cursor = after.to_string();
+    let mut scanned = 0usize;
+    loop {
+        let page = store::search(conn, &p.scope, kind, &idx, &cursor, 200)?;
+        let exhausted = page.len() < 200;
+        for r in page {
+            cursor = r.id.clone();
+            scanned += 1;
+            let name = open(vault, sealed::CUSTOMER_NAME, &r.id, &r.name, &why)?;
+            if siyu_domain::customer::normalize_prefix(&name).starts_with(&prefix) {
+                out.push(r);
+                if out.len() as i64 == limit {
+                    return Ok((out, Some(cursor)));
+                }
+            }
+        }
+        if exhausted {
+            return Ok((out, None));
+        }
+        if scanned >= NAME_SCAN_MAX {
+            return Ok((out, Some(cursor)));
+        }
+    }
+}
+
+/// The customers a WeCom contact is linked to; the id must look like one.
+fn by_external_userid(conn: &mut DbConn, p: &Principal, ext: &str) -> Result<Vec<CustomerRow>> {
     let ext = ext.trim();
     if ext.is_empty() || ext.len() > 64 || !ext.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(AppError::validation("external_userid", "is not a WeCom external_userid"));
@@ -276,9 +382,63 @@ fn by_external_userid(conn: &mut DbConn, p: &Principal, by: &SearchBy, ext: &str
     Ok(store::by_external_userid(conn, &p.scope, ext)?)
 }
 
+/// One customer, masked. A record merged into another answers too, with `merged_into` naming the survivor (the
+/// caller follows it); lists and searches leave merged records out.
 pub fn get(conn: &mut DbConn, env: &Env, p: &Principal, id: &str) -> Result<MaskedCustomer> {
     p.require(Permission::CustomerRead)?;
-    masked(&env.vault, store::get_in_scope(conn, id, &p.scope)?)
+    let row = store::get_in_scope(conn, id, &p.scope)?;
+    let merged_into = store::merged_into(conn, &row.id)?;
+    Ok(MaskedCustomer { merged_into, ..masked(&env.vault, row)? })
+}
+
+/// Fills the name-prefix indexes of customers written before they existed (the migration that added them
+/// cannot: the names are sealed). Run at start, after the vault opened; pages of 500, each one transaction with
+/// its audit record; returns how many were filled. Nothing to do costs one indexed query.
+pub fn backfill_name_prefixes(conn: &mut DbConn, env: &Env) -> Result<usize> {
+    let vault = env.vault.clone();
+    let why = Purpose::system(PurposeKind::Compare, "name prefix backfill").map_err(vault_err)?;
+    let mut filled = 0usize;
+    loop {
+        let page = store::missing_name_prefixes(conn, 500)?;
+        if page.is_empty() {
+            break;
+        }
+        let mut updates = Vec::with_capacity(page.len());
+        for (id, sealed_name) in &page {
+            let name = open(&vault, sealed::CUSTOMER_NAME, id, sealed_name, &why)?;
+            let (p1, p2) = siyu_domain::customer::name_prefixes(&name);
+            let p1 = p1.map(|x| name_prefix_index(&vault, &x)).transpose()?;
+            let p2 = p2.map(|x| name_prefix_index(&vault, &x)).transpose()?;
+            updates.push((id, sealed_name, p1, p2));
+        }
+        let now = env.now();
+        let n = write_tx(conn, |c| -> Result<usize> {
+            let mut n = 0;
+            for (id, sealed_name, p1, p2) in &updates {
+                n += store::set_name_prefixes(c, id, sealed_name, p1.as_deref(), p2.as_deref())? as usize;
+            }
+            audit::append(
+                c,
+                &siyu_store::audit::AuditContext {
+                    actor_name: "system".into(),
+                    actor_roles: "engine".into(),
+                    client_addr: "local".into(),
+                    ..Default::default()
+                },
+                &AuditEvent::success("customer.name_index_backfill", "customer", "")
+                    .with_detail(serde_json::json!({"filled": n})),
+                now,
+            )?;
+            Ok(n)
+        })?;
+        filled += n;
+        if n == 0 {
+            // Every row of the page changed meanwhile (their writers fill the indexes); never spin on them.
+            break;
+        }
+    }
+    crate::keys::flush_usage(conn, &vault)?;
+    Ok(filled)
 }
 
 /// The fields that can be unmasked, and their sealed columns.

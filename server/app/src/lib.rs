@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod clock;
 pub mod consent;
+pub mod crm;
 pub mod customers;
 pub mod demo;
 pub mod egress;

@@ -131,6 +131,23 @@ impl Principal {
         }
     }
 
+    /// A machine principal for an engine job that calls the use cases a person would (the CRM pull upserts
+    /// through the batch API's use cases): the whole bank in scope, only `permissions`, named `system:<name>` in
+    /// the audit trail and the history. Never built from a request.
+    pub fn machine(name: &str, root_id: String, root_path: String, permissions: &[Permission]) -> Principal {
+        Principal {
+            staff_id: format!("system:{name}"),
+            username: name.to_string(),
+            name: name.to_string(),
+            node_id: root_id,
+            scope: Scope::subtree(root_path.clone()),
+            node_path: root_path,
+            roles: vec![],
+            permissions: permissions.iter().copied().collect(),
+            via: Via::Cli,
+        }
+    }
+
     pub fn roles_text(&self) -> String {
         self.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
     }

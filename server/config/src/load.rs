@@ -72,6 +72,9 @@ fn resolve_secret_files(s: &mut Settings) -> Result<(), ConfigError> {
     if let Some(p) = &s.smtp.password_file {
         s.smtp.password = Some(read_secret("smtp.password_file", p)?);
     }
+    if let Some(p) = &s.crm.token_file {
+        s.crm.token = Some(read_secret("crm.token_file", p)?);
+    }
     for (i, corp) in s.wecom.corps.iter_mut().enumerate() {
         if let Some(p) = &corp.secret_file {
             corp.secret = Some(read_secret(&format!("wecom.corps[{i}].secret_file"), p)?);
@@ -123,6 +126,15 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
     if !(1..=1000).contains(&s.database.pool_size) {
         return Err(ConfigError::new("database.pool_size", "must be between 1 and 1000"));
     }
+    if !(1..=1000).contains(&s.crm.page_size) {
+        return Err(ConfigError::new("crm.page_size", "must be between 1 and 1000"));
+    }
+    if let Some(u) = &s.crm.base_url {
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            return Err(ConfigError::new("crm.base_url", "must start with https:// (or http:// inside the bank)"));
+        }
+    }
+    positive("crm.timeout_secs", s.crm.timeout_secs as i64)?;
     let a = &s.auth;
     positive("auth.session_idle_minutes", a.session_idle_minutes)?;
     positive("auth.admin_session_idle_minutes", a.admin_session_idle_minutes)?;

@@ -37,6 +37,9 @@ fn redact_query(url: &str) -> String {
 pub fn redacted(s: &Settings) -> serde_json::Value {
     let mut c = s.clone();
     c.database.url = redact_url(&c.database.url);
+    if c.crm.token.is_some() {
+        c.crm.token = Some(HIDDEN.into());
+    }
     if c.smtp.password.is_some() {
         c.smtp.password = Some(HIDDEN.into());
     }
@@ -59,8 +62,9 @@ mod tests {
         let mut s = Settings::default();
         s.database.url = "postgres://siyu:hunter2@db:5432/siyu?sslmode=require".into();
         s.smtp.password = Some("mailpw".into());
+        s.crm.token = Some("crm-bearer".into());
         let text = redacted(&s).to_string();
-        assert!(!text.contains("hunter2") && !text.contains("mailpw"), "{text}");
+        assert!(!text.contains("hunter2") && !text.contains("mailpw") && !text.contains("crm-bearer"), "{text}");
         assert!(text.contains("postgres://siyu:<redacted>@db:5432/siyu?sslmode=require"));
         assert_eq!(redact_url("postgres://h/db?user=a&password=x"), "postgres://h/db?user=a&password=<redacted>");
         assert_eq!(redact_url("sqlite://./data/siyu.db"), "sqlite://./data/siyu.db");

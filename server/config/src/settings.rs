@@ -34,6 +34,7 @@ pub struct Settings {
     pub import: Import,
     pub smtp: Smtp,
     pub wecom: Wecom,
+    pub crm: Crm,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -367,5 +368,39 @@ impl Settings {
             Mode::Production => LogFormat::Json,
             Mode::Development => LogFormat::Pretty,
         })
+    }
+}
+
+/// The CRM pull client (`crm.pull`, `siyu crm pull`): the contract is in docs/crm.md.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Crm {
+    /// `https://crm.bank.internal/api/siyu`; the client asks `{base_url}/customers`. Unset: no pull.
+    pub base_url: Option<String>,
+    /// The bearer token sent to the CRM (prefer `token_file`).
+    pub token: Option<String>,
+    pub token_file: Option<PathBuf>,
+    /// Items asked for per page (1..=1000, the batch API's limit).
+    pub page_size: u32,
+    /// Seconds between scheduled pulls in `siyu serve`; 0 pulls only on demand (`siyu crm pull`).
+    pub interval: u64,
+    pub http_proxy: Option<String>,
+    /// PEM bundle of CAs to trust instead of the public roots (the bank's internal CA).
+    pub ca_file: Option<PathBuf>,
+    pub timeout_secs: u64,
+}
+
+impl Default for Crm {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            token: None,
+            token_file: None,
+            page_size: 500,
+            interval: 0,
+            http_proxy: None,
+            ca_file: None,
+            timeout_secs: 30,
+        }
     }
 }

@@ -222,9 +222,40 @@ pub fn mask_customer_no(s: &str) -> String {
     )
 }
 
+/// The name prefixes a customer is found by (search by name prefix): the normalised name's first character and
+/// first two characters (`None` where the name is shorter). Normalised as the whole-name index is (no
+/// whitespace), and Latin letters folded to lower case so `wang` finds `Wang Fang`.
+pub fn name_prefixes(name: &str) -> (Option<String>, Option<String>) {
+    let chars: Vec<char> = normalize_prefix(name).chars().collect();
+    let take = |n: usize| (chars.len() >= n).then(|| chars[..n].iter().collect::<String>());
+    (take(1), take(2))
+}
+
+/// A searched prefix normalised as [`name_prefixes`] normalises names: no whitespace, full-width Latin letters
+/// and digits as ASCII, lower case.
+pub fn normalize_prefix(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_prefixes_are_the_first_one_and_two_characters() {
+        assert_eq!(name_prefixes("欧阳 明华"), (Some("欧".into()), Some("欧阳".into())));
+        assert_eq!(name_prefixes("张"), (Some("张".into()), None));
+        assert_eq!(name_prefixes(" "), (None, None));
+        assert_eq!(name_prefixes("Ｗang Fang"), (Some("w".into()), Some("wa".into())));
+        assert_eq!(normalize_prefix(" 张 三 "), "张三");
+    }
 
     fn good() -> CustomerInput {
         CustomerInput {

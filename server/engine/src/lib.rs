@@ -3,6 +3,7 @@
 //! console) and a checkpoint (to resume from after a crash). A replica can die at any moment: its lease runs
 //! out and another replica claims the job and resumes from the last checkpoint.
 
+pub mod crm_pull;
 pub mod events;
 pub mod import;
 pub mod inbound;

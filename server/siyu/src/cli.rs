@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WecomCommand,
     },
+    /// The bank's CRM (docs/crm.md).
+    Crm {
+        #[command(subcommand)]
+        command: CrmCommand,
+    },
     /// Demonstration data.
     Demo {
         #[command(subcommand)]
@@ -79,6 +84,15 @@ pub enum EventsCommand {
         /// The day (YYYY-MM-DD); today by default.
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+        #[arg(long, default_value_t = 60, hide = true)]
+        lease_secs: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CrmCommand {
+    /// Pull the customers and holdings changed since the last pull (resumes an unfinished one).
+    Pull {
         #[arg(long, default_value_t = 60, hide = true)]
         lease_secs: i64,
     },

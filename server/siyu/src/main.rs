@@ -1,6 +1,7 @@
 //! `siyu`: one binary for the server and its administration.
 
 mod cli;
+mod crm_cmd;
 mod demo_cmd;
 mod events_cmd;
 mod foreground;
@@ -78,6 +79,8 @@ fn prepared(cli: &Cli) -> Result<(Pool, Env), Failure> {
     let mut c = conn(&pool)?;
     run_migrations(&mut c)?;
     let env = env_of(s, &mut c, stderr_warning)?;
+    // Name-prefix indexes of rows written before they existed (a no-op once done).
+    siyu_app::customers::backfill_name_prefixes(&mut c, &env)?;
     drop(c);
     Ok((pool, env))
 }
@@ -161,6 +164,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let (pool, env) = prepared(&cli)?;
             wecom_cmd::sync(corp.as_deref(), *lease_secs, &pool, &env)
         }
+        Command::Crm { command: cli::CrmCommand::Pull { lease_secs } } => {
+            let (pool, env) = prepared(&cli)?;
+            crm_cmd::pull(*lease_secs, &pool, &env)
+        }
         Command::Demo { command: cli::DemoCommand::Seed(args) } => {
             let (pool, env) = prepared(&cli)?;
             demo_cmd::seed(args, &pool, &env)
@@ -229,11 +236,17 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     };
     // A wrong KEK stops here, before anything is served or written.
     let env = env_of(s, &mut *conn(&pool)?, |w| tracing::warn!("{w}"))?;
+    // Name-prefix indexes of rows written before they existed (a no-op once done).
+    let filled = siyu_app::customers::backfill_name_prefixes(&mut *conn(&pool)?, &env)?;
+    if filled > 0 {
+        tracing::info!(filled, "filled the name-prefix indexes of existing customers");
+    }
     let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> = vec![
         Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),
         Arc::new(siyu_engine::wecom_tags::WecomTags::default()),
         Arc::new(siyu_engine::wecom_transfers::WecomTransfers::default()),
         Arc::new(siyu_engine::inbound::Inbound::default()),
+        Arc::new(siyu_engine::crm_pull::CrmSchedule::default()),
     ];
     // Mail is off until `smtp.host` is set; queued mail then waits in the outbox.
     if let Some(relay) = siyu_app::mail::relay(&env).map_err(|e| Failure(format!("smtp: {e}")))? {
@@ -246,6 +259,7 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
             vec![
                 Arc::new(siyu_engine::rewrap::Rewrap),
                 Arc::new(siyu_engine::wecom_sync::WecomSync::default()),
+                Arc::new(siyu_engine::crm_pull::CrmPull),
                 Arc::new(siyu_engine::import::Import(siyu_domain::layout::Dataset::Customers)),
                 Arc::new(siyu_engine::import::Import(siyu_domain::layout::Dataset::Holdings)),
             ],

@@ -30,6 +30,9 @@ pub struct CustomerRow {
     pub rm_staff_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Keyed indexes of the name's first character and first two characters (search by name prefix).
+    pub name_p1_idx: Option<String>,
+    pub name_p2_idx: Option<String>,
     pub address: Option<String>,
 }
 
@@ -39,6 +42,10 @@ pub enum Index {
     CustomerNo,
     Mobile,
     IdNumber,
+    /// The name's first character.
+    NamePrefix1,
+    /// The name's first two characters.
+    NamePrefix2,
 }
 
 pub fn by_customer_no_idx(conn: &mut DbConn, idx: &str) -> Result<Option<CustomerRow>> {
@@ -96,21 +103,64 @@ pub fn any_name(conn: &mut DbConn, name_idxs: &[String]) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Customers inside `scope` whose `index` equals `idx`.
-pub fn search(conn: &mut DbConn, scope: &Scope, index: Index, idx: &str) -> Result<Vec<CustomerRow>> {
+/// Customers inside `scope`, not merged into another record, whose `index` equals `idx`: up to `limit` after
+/// row id `after`, in id order (a page; the caller asks for the next one after the last id it got).
+pub fn search(
+    conn: &mut DbConn,
+    scope: &Scope,
+    index: Index,
+    idx: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<CustomerRow>> {
     let q = customers::table
         .inner_join(org_nodes::table)
         .filter(org_nodes::path.like(format!("{}%", escape_like(scope.prefix()))).escape('\\'))
+        .filter(customers::merged_into.is_null())
+        .filter(customers::id.gt(after.to_string()))
         .select(CustomerRow::as_select())
         .order(customers::id.asc())
-        .limit(50)
+        .limit(limit)
         .into_boxed();
     let q = match index {
         Index::CustomerNo => q.filter(customers::customer_no_idx.eq(idx.to_string())),
         Index::Mobile => q.filter(customers::mobile_idx.eq(idx.to_string())),
         Index::IdNumber => q.filter(customers::id_number_idx.eq(idx.to_string())),
+        Index::NamePrefix1 => q.filter(customers::name_p1_idx.eq(idx.to_string())),
+        Index::NamePrefix2 => q.filter(customers::name_p2_idx.eq(idx.to_string())),
     };
     Ok(q.load(conn)?)
+}
+
+/// The record a customer was merged into, if it was.
+pub fn merged_into(conn: &mut DbConn, id: &str) -> Result<Option<String>> {
+    Ok(customers::table.find(id).select(customers::merged_into).first(conn)?)
+}
+
+/// Up to `limit` (row id, sealed name) of customers whose name-prefix indexes are not filled yet (rows written
+/// before they existed), in id order.
+pub fn missing_name_prefixes(conn: &mut DbConn, limit: i64) -> Result<Vec<(String, String)>> {
+    Ok(customers::table
+        .filter(customers::name_p1_idx.is_null())
+        .order(customers::id.asc())
+        .limit(limit)
+        .select((customers::id, customers::name))
+        .load(conn)?)
+}
+
+/// Fills a customer's name-prefix indexes, only if its name is still `sealed_name` (a concurrent change wins).
+pub fn set_name_prefixes(
+    conn: &mut DbConn,
+    id: &str,
+    sealed_name: &str,
+    p1: Option<&str>,
+    p2: Option<&str>,
+) -> Result<bool> {
+    // A name without a character (never valid, but never loop on it): an empty marker, which matches no search.
+    let n = diesel::update(customers::table.find(id).filter(customers::name.eq(sealed_name)))
+        .set((customers::name_p1_idx.eq(p1.unwrap_or("")), customers::name_p2_idx.eq(p2)))
+        .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Customers inside `scope` linked to the WeCom customer `external_userid` (in any corp: an external_userid is
@@ -120,6 +170,7 @@ pub fn by_external_userid(conn: &mut DbConn, scope: &Scope, external_userid: &st
     Ok(customers::table
         .inner_join(org_nodes::table)
         .filter(org_nodes::path.like(format!("{}%", escape_like(scope.prefix()))).escape('\\'))
+        .filter(customers::merged_into.is_null())
         .filter(
             customers::id
                 .nullable()

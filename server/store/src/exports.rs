@@ -119,6 +119,7 @@ pub fn customer_page(conn: &mut DbConn, path_prefix: &str, after_id: &str, limit
         .left_join(staff::table.on(customers::rm_staff_id.eq(staff::id.nullable())))
         .filter(org_nodes::path.like(format!("{}%", escape_like(path_prefix))).escape('\\'))
         .filter(customers::id.gt(after_id))
+        .filter(customers::merged_into.is_null())
         .order(customers::id.asc())
         .limit(limit)
         .select((CustomerRow::as_select(), org_nodes::code, staff::employee_no.nullable()))
@@ -134,6 +135,7 @@ pub fn customer_count(conn: &mut DbConn, path_prefix: &str) -> Result<i64> {
     Ok(customers::table
         .inner_join(org_nodes::table)
         .filter(org_nodes::path.like(format!("{}%", escape_like(path_prefix))).escape('\\'))
+        .filter(customers::merged_into.is_null())
         .count()
         .get_result(conn)?)
 }

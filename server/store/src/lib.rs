@@ -9,6 +9,7 @@ pub mod assignments;
 pub mod audit;
 pub mod conn;
 pub mod consents;
+pub mod crm;
 pub mod customers;
 pub mod error;
 pub mod events;

@@ -182,6 +182,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_days,
     customer_events,
     customer_merges,
+    crm_pull_state,
     wecom_inbox,
     wecom_nonces,
     wecom_contacts,
@@ -323,11 +324,25 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         merged_into -> Nullable<Text>,
+        name_p1_idx -> Nullable<Text>,
+        name_p2_idx -> Nullable<Text>,
         address -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(customers -> org_nodes (node_id));
+
+diesel::table! {
+    crm_pull_state (source) {
+        source -> Text,
+        since -> Nullable<Text>,
+        cursor -> Nullable<Text>,
+        run_since -> Nullable<Text>,
+        next_since -> Nullable<Text>,
+        pages -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     customer_merges (id) {
@@ -366,6 +381,8 @@ diesel::table! {
         aum_band -> Text,
         node_id -> Text,
         rm_staff_id -> Nullable<Text>,
+        name_p1_idx -> Nullable<Text>,
+        name_p2_idx -> Nullable<Text>,
         address -> Nullable<Text>,
     }
 }

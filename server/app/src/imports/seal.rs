@@ -54,6 +54,7 @@ pub struct CustomerSealers {
     address: Col,
     pub no_idx: Indexer,
     name_idx: Indexer,
+    name_prefix_idx: Indexer,
     id_number_idx: Indexer,
     mobile_idx: Indexer,
 }
@@ -81,6 +82,7 @@ impl CustomerSealers {
             address: Col::new(vault, sealed::CUSTOMER_ADDRESS)?,
             no_idx: indexer(vault, sealed::CUSTOMER_NO)?,
             name_idx: indexer(vault, sealed::CUSTOMER_NAME)?,
+            name_prefix_idx: vault.indexer(crate::customers::NAME_PREFIX_CLASS).map_err(vault_err)?,
             id_number_idx: indexer(vault, sealed::CUSTOMER_ID_NUMBER)?,
             mobile_idx: indexer(vault, sealed::CUSTOMER_MOBILE)?,
         })
@@ -89,7 +91,10 @@ impl CustomerSealers {
     /// The row a customer becomes (as `customers::row_of`).
     pub fn row(&self, c: CustomerToSeal, now: chrono::NaiveDateTime) -> Result<CustomerRow> {
         let CustomerToSeal { v, id, node_id, rm_staff_id, created_at, .. } = c;
+        let (p1, p2) = siyu_domain::customer::name_prefixes(&v.name);
         Ok(CustomerRow {
+            name_p1_idx: p1.map(|p| self.name_prefix_idx.index(&p)),
+            name_p2_idx: p2.map(|p| self.name_prefix_idx.index(&p)),
             customer_no: self.no.seal(&id, &v.customer_no)?,
             customer_no_idx: self.no_idx.index(&v.customer_no),
             name: self.name.seal(&id, &v.name)?,

@@ -66,6 +66,9 @@ pub struct CustomerView {
     pub aum_band: String,
     pub node_id: String,
     pub rm_staff_id: Option<String>,
+    /// Set when this record was merged into another: the survivor's id, to be read instead. Searches and lists
+    /// never return merged records; reading one by id answers 200 with this pointer.
+    pub merged_into: Option<String>,
     /// To district level: `北京市朝阳区****`.
     pub address: Option<String>,
 }
@@ -85,6 +88,7 @@ impl From<MaskedCustomer> for CustomerView {
             aum_band: m.aum_band,
             node_id: m.node_id,
             rm_staff_id: m.rm_staff_id,
+            merged_into: m.merged_into,
             address: m.address,
         }
     }
@@ -99,11 +103,19 @@ pub struct SearchRequest {
     pub id_number: Option<String>,
     /// A WeCom customer's external_userid: the customers it is linked to.
     pub external_userid: Option<String>,
+    /// The first characters of the name (e.g. the surname `张`), matched through keyed prefix indexes.
+    pub name_prefix: Option<String>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
+    /// Results per page: 1–100, default 20.
+    pub limit: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct CustomerList {
     pub items: Vec<CustomerView>,
+    /// Pass as `after` for the next page; absent on the last one.
+    pub next: Option<String>,
 }
 
 pub async fn search(ctx: Ctx, body: web::Json<SearchRequest>) -> Result<HttpResponse, ApiError> {
@@ -113,9 +125,13 @@ pub async fn search(ctx: Ctx, body: web::Json<SearchRequest>) -> Result<HttpResp
         mobile: b.mobile,
         id_number: b.id_number,
         external_userid: b.external_userid,
+        name_prefix: b.name_prefix,
+        after: b.after,
+        limit: b.limit,
     };
     let found = ctx.with_principal(move |c, env, meta, p| ops::search(c, env, meta, p, &by)).await?;
-    Ok(HttpResponse::Ok().json(CustomerList { items: found.into_iter().map(Into::into).collect() }))
+    Ok(HttpResponse::Ok()
+        .json(CustomerList { items: found.items.into_iter().map(Into::into).collect(), next: found.next }))
 }
 
 pub async fn get(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -202,9 +202,10 @@ fn every_route_every_role_both_subtrees() {
                     Access::Stages(s) => s.contains(&Stage::Full),
                     Access::Public => unreachable!(),
                 };
-                let scoped = ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}", "{channel_id}", "{transfer_id}"]
-                    .iter()
-                    .any(|p| r.path.contains(p));
+                let scoped =
+                    ["{node_id}", "{staff_id}", "{customer_id}", "{contact_id}", "{channel_id}", "{transfer_id}"]
+                        .iter()
+                        .any(|p| r.path.contains(p));
                 let what = format!("{} {} as {} ({})", r.method, r.path, role, if own { "own" } else { "other" });
                 if !allowed {
                     assert_eq!(resp.status, 403, "{what}: {}", resp.body);

@@ -6,6 +6,8 @@ mod assignments;
 mod audit;
 mod auth;
 mod authz;
+mod crm;
+mod customer_search;
 mod customers;
 mod exports;
 mod holdings;
