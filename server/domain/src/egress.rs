@@ -100,9 +100,96 @@ pub fn name_candidates(payload: &str) -> Vec<String> {
     out
 }
 
+/// Keys of a WeCom API body whose values are identifiers WeCom issued or the bank's own staff ids (members,
+/// customers' external_userids, codes, cursors, tags, messages): never text a person typed, so never scanned. A
+/// WeCom id may hold a digit run that passes as a card number, and a bank may use employees' mobiles as member ids.
+const WECOM_ID_KEYS: &[&str] = &[
+    "userid",
+    "external_userid",
+    "handover_userid",
+    "takeover_userid",
+    "userid_list",
+    "user_list",
+    "sender",
+    "owner",
+    "unionid",
+    "openid",
+    "pending_id",
+    "welcome_code",
+    "config_id",
+    "msgid",
+    "moment_id",
+    "jobid",
+    "chat_id",
+    "chat_id_list",
+    "cursor",
+    "tag_id",
+    "group_id",
+    "add_tag",
+    "remove_tag",
+    "tag_list",
+    "id",
+    "media_id",
+    "pic_media_id",
+    "thumb_media_id",
+    "appid",
+    "department_list",
+    "party",
+    "user",
+];
+
+/// The text of a WeCom API body the guard must read: every string and number of the JSON except the values of
+/// identifier keys ([`WECOM_ID_KEYS`]), one per line. A body that is not JSON is read whole.
+pub fn wecom_free_text(payload: &str) -> String {
+    fn walk(v: &serde_json::Value, out: &mut String) {
+        match v {
+            serde_json::Value::String(s) => {
+                out.push_str(s);
+                out.push('\n');
+            }
+            serde_json::Value::Number(n) => {
+                out.push_str(&n.to_string());
+                out.push('\n');
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if !WECOM_ID_KEYS.contains(&k.as_str()) {
+                        walk(v, out);
+                    }
+                }
+            }
+            serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(v) => {
+            let mut out = String::new();
+            walk(&v, &mut out);
+            out
+        }
+        Err(_) => payload.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wecom_ids_are_not_read_as_personal_data_but_every_typed_text_is() {
+        // A WeCom id with a Luhn-valid run (4111111111111111) and a member id that is a mobile: not customer data.
+        let body = r#"{"userid":"13912345678","external_userid":"wm4111111111111111xyz","remark":"VIP 客户",
+                       "add_tag":["et4111111111111111"],"text":{"content":"周末沙龙"},"state":"ch_13800138000"}"#;
+        let text = wecom_free_text(body);
+        assert!(check_identifiers(&text, Channel::Wecom, Allow::default()).unwrap_err().masked_sample == "138****8000");
+        assert!(!text.contains("wm41111") && !text.contains("13912345678") && !text.contains("et4111"));
+        assert!(text.contains("VIP 客户") && text.contains("周末沙龙"));
+        // Free text anywhere else, numbers included, is still read; a body that is not JSON is read whole.
+        let r = check_identifiers(&wecom_free_text(r#"{"description":13912345678}"#), Channel::Wecom, Allow::default());
+        assert_eq!(r.unwrap_err().found, "mobile");
+        assert_eq!(wecom_free_text("not json 13912345678"), "not json 13912345678");
+    }
 
     #[test]
     fn identifiers_are_refused_with_a_masked_sample() {

@@ -32,7 +32,9 @@ impl Transport for GuardedTransport {
     fn guard(&self, payload: &str) -> std::result::Result<(), Refused> {
         // Fails closed: a payload the guard could not check is not sent.
         let mut c = self.pool.get().map_err(|e| Refused { reason: format!("the egress guard is unavailable: {e}") })?;
-        crate::egress::guard(&mut c, &self.env, &super::system_context(), Channel::Wecom, payload)
+        // Only what people typed is read: ids WeCom issued and staff ids are not customer data.
+        let text = siyu_domain::egress::wecom_free_text(payload);
+        crate::egress::guard(&mut c, &self.env, &super::system_context(), Channel::Wecom, &text)
             .map_err(|e| Refused { reason: e.to_string() })
     }
 

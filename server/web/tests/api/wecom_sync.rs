@@ -130,6 +130,16 @@ fn a_remark_with_a_customer_s_mobile_or_name_is_refused_and_nothing_reaches_weco
     // A harmless remark goes out.
     client.remark(&remark("VIP 客户", Some("周末联系"))).unwrap();
     assert_eq!(wire.count("/remark"), 1);
+    // WeCom's ids are not read as personal data, even when a digit run in one passes as a card number (Luhn).
+    let luhn = "wm4111111111111111abc";
+    control(
+        &sim,
+        &format!("/corps/{CORP}/contacts"),
+        json!({"external_userid": luhn, "name": "微信用户二", "follow": [{"userid": "rm1"}]}),
+    );
+    client.remark(&Remark { external_userid: luhn.into(), ..remark("VIP 客户", None) }).unwrap();
+    assert_eq!(wire.count("/remark"), 2);
+    assert_eq!(app.audit_count("egress.blocked"), 2, "no refusal for an id");
     stop(sim);
 }
 
