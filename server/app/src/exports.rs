@@ -27,20 +27,7 @@ const PAGE: i64 = 1000;
 pub const MAX_ROWS: i64 = 200_000;
 
 /// The columns of a customer export: the import layout's, so an approved unmasked export loads back as it is.
-pub const COLUMNS: [&str; 12] = [
-    "customer_no",
-    "name",
-    "id_number",
-    "mobile",
-    "gender",
-    "birth_date",
-    "risk_level",
-    "risk_assessed_on",
-    "aum",
-    "outlet_code",
-    "rm_employee_no",
-    "address",
-];
+pub const COLUMNS: [&str; 12] = siyu_domain::layout::CUSTOMER_LAYOUT_FIELDS;
 
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -8,21 +8,6 @@ use crate::holding::HoldingInput;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The fields of the customer layout, in the default file's column order.
-pub const CUSTOMER_FIELDS: [&str; 11] = [
-    "customer_no",
-    "name",
-    "id_number",
-    "mobile",
-    "gender",
-    "birth_date",
-    "risk_level",
-    "risk_assessed_on",
-    "aum",
-    "outlet_code",
-    "rm_employee_no",
-];
-
 /// Every field a customer layout may fill: the default file's columns, then the optional ones a bank's file may
 /// add (the default layout accepts them by their own name).
 pub const CUSTOMER_LAYOUT_FIELDS: [&str; 12] = [
@@ -39,6 +24,9 @@ pub const CUSTOMER_LAYOUT_FIELDS: [&str; 12] = [
     "rm_employee_no",
     "address",
 ];
+
+/// The fields of the default customers file, in its column order: every layout field but the optional ones.
+pub const CUSTOMER_FIELDS: &[&str] = CUSTOMER_LAYOUT_FIELDS.split_at(11).0;
 
 /// The fields of the holdings layout, in the default file's column order.
 pub const HOLDING_FIELDS: [&str; 11] = [

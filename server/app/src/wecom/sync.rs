@@ -29,21 +29,8 @@ pub struct PageReport {
 /// Replaces the corp's tag catalogue with what `get_corp_tag_list` answered; audited.
 pub fn save_tags(conn: &mut DbConn, env: &Env, corp: &str, groups: &[TagGroup]) -> Result<usize> {
     let now = env.now();
-    let rows: Vec<TagRow> = groups
-        .iter()
-        .filter(|g| !g.deleted)
-        .flat_map(|g| {
-            g.tag.iter().filter(|t| !t.deleted).map(|t| TagRow {
-                corp: corp.into(),
-                tag_id: t.id.clone(),
-                name: t.name.chars().take(64).collect(),
-                group_id: g.group_id.clone(),
-                group_name: g.group_name.chars().take(64).collect(),
-                sort_order: i64::from(t.order),
-                synced_at: to_db(now),
-            })
-        })
-        .collect();
+    let rows: Vec<TagRow> =
+        groups.iter().filter(|g| !g.deleted).flat_map(|g| super::tags::rows_of(corp, g, to_db(now))).collect();
     write_tx(conn, |c| {
         details::replace_tags(c, corp, &rows)?;
         audit::append(

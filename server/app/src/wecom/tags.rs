@@ -103,7 +103,8 @@ pub fn catalogue(conn: &mut DbConn, env: &Env, p: &Principal, corp: &str) -> Res
     Ok(Catalogue { corp: corp.into(), pulled_at, groups: group_views(rows) })
 }
 
-fn rows_of(corp: &str, g: &TagGroup, now: chrono::NaiveDateTime) -> Vec<TagRow> {
+/// The catalogue rows of one group as WeCom answered it (deleted tags left out).
+pub(crate) fn rows_of(corp: &str, g: &TagGroup, now: chrono::NaiveDateTime) -> Vec<TagRow> {
     g.tag
         .iter()
         .filter(|t| !t.deleted)

@@ -15,8 +15,6 @@ use std::sync::Arc;
 const NAME: &str = "main";
 const CORP: &str = "wwsiyuchan0000001";
 const SECRET: &str = "sim-secret-chan";
-const TOKEN: &str = "QDG6eK";
-const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 
 fn control(sim: &siyu_wecom_sim::SimHandle, path: &str, body: Value) -> Value {
     match ureq::post(&format!("{}/__sim{path}", sim.base_url())).send_json(body) {
@@ -42,29 +40,8 @@ struct World {
 
 /// The emulator (members rm1, rm2, callbacks to siyu) and siyu configured for it, with an org and two RMs.
 fn setup() -> World {
-    let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
-    let base = sim.base_url();
-    let app = TestApp::start_with(|s| {
-        s.wecom.corps.push(WecomCorp {
-            name: NAME.into(),
-            corp_id: CORP.into(),
-            token: Some(TOKEN.into()),
-            encoding_aes_key: Some(AES_KEY.into()),
-            secret: Some(SECRET.into()),
-            api_base: base,
-            ..Default::default()
-        });
-        s.wecom.retry_base_ms = 10;
-    });
-    let url = format!("{}/wecom/callback/{NAME}", app.base);
-    control(
-        &sim,
-        "/corps",
-        json!({"corp_id": CORP, "secret": SECRET, "callback": {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY}}),
-    );
-    for u in ["rm1", "rm2", "rm3"] {
-        control(&sim, &format!("/corps/{CORP}/users"), json!({"userid": u}));
-    }
+    let (sim, app) =
+        crate::wecom_sync::with_callbacks(CORP, SECRET, &["rm1", "rm2", "rm3"], |s| s.wecom.retry_base_ms = 10);
     let org = app.org();
     let rm_a = with_wecom(&app, "rm.a", &org.outlet_a1, "rm1");
     let rm_b = with_wecom(&app, "rm.b", &org.outlet_b1, "rm2");

@@ -21,6 +21,44 @@ pub(crate) const NAME: &str = "main";
 pub(crate) const CORP: &str = "wwsiyusync000001";
 pub(crate) const SECRET: &str = "sim-secret-sync";
 
+/// The callback token and EncodingAESKey every test corp uses.
+pub(crate) const TOKEN: &str = "QDG6eK";
+pub(crate) const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
+
+/// The emulator (corp `corp_id` with members `users`) sending its callbacks to siyu, and siyu configured to call it
+/// as the corp named [`NAME`] with the callback token and key; `adjust` then changes any setting.
+pub(crate) fn with_callbacks(
+    corp_id: &str,
+    secret: &str,
+    users: &[&str],
+    adjust: impl FnOnce(&mut siyu_config::Settings),
+) -> (siyu_wecom_sim::SimHandle, TestApp) {
+    let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
+    let base = sim.base_url();
+    let app = TestApp::start_with(|s| {
+        s.wecom.corps.push(WecomCorp {
+            name: NAME.into(),
+            corp_id: corp_id.into(),
+            token: Some(TOKEN.into()),
+            encoding_aes_key: Some(AES_KEY.into()),
+            secret: Some(secret.into()),
+            api_base: base,
+            ..Default::default()
+        });
+        adjust(s);
+    });
+    let url = format!("{}/wecom/callback/{NAME}", app.base);
+    control(
+        &sim,
+        "/corps",
+        json!({"corp_id": corp_id, "secret": secret, "callback": {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY}}),
+    );
+    for u in users {
+        control(&sim, &format!("/corps/{corp_id}/users"), json!({"userid": u}));
+    }
+    (sim, app)
+}
+
 pub(crate) fn control(sim: &siyu_wecom_sim::SimHandle, path: &str, body: Value) -> Value {
     match ureq::post(&format!("{}/__sim{path}", sim.base_url())).send_json(body) {
         Ok(r) => r.into_json().unwrap(),
@@ -394,28 +432,7 @@ pub fn seed_contact(app: &TestApp, node: &str, wecom_userid: &str, external: &st
 
 #[test]
 fn a_customer_added_through_their_own_channel_code_is_linked_when_the_callback_is_applied() {
-    const TOKEN: &str = "QDG6eK";
-    const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-    let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
-    let base = sim.base_url();
-    let app = TestApp::start_with(|s| {
-        s.wecom.corps.push(WecomCorp {
-            name: NAME.into(),
-            corp_id: CORP.into(),
-            token: Some(TOKEN.into()),
-            encoding_aes_key: Some(AES_KEY.into()),
-            secret: Some(SECRET.into()),
-            api_base: base,
-            ..Default::default()
-        })
-    });
-    let url = format!("{}/wecom/callback/{NAME}", app.base);
-    control(
-        &sim,
-        "/corps",
-        json!({"corp_id": CORP, "secret": SECRET, "callback": {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY}}),
-    );
-    control(&sim, &format!("/corps/{CORP}/users"), json!({"userid": "rm1"}));
+    let (sim, app) = with_callbacks(CORP, SECRET, &["rm1"], |_| {});
     let org = app.org();
     let (cust_a, _) = crate::customers::seed(&app, &org);
     let state = siyu_domain::wecom_link::customer_state(&cust_a.parse().unwrap());

@@ -4,9 +4,8 @@
 //! reported by a `change_external_tag` callback reaches siyu's catalogue through the tag poller.
 
 use crate::harness::{TestApp, PASSWORD};
-use crate::wecom_sync::{control, run_sync, stop, user_with_wecom, Wire, CORP, NAME, SECRET};
+use crate::wecom_sync::{control, run_sync, stop, user_with_wecom, with_callbacks, Wire, CORP, NAME, SECRET};
 use serde_json::json;
-use siyu_config::WecomCorp;
 use siyu_connectors::wecom::api::tags::{AddCorpTag, NewTag, TagQuery};
 use siyu_domain::access::Role;
 use siyu_engine::Engine;
@@ -14,33 +13,9 @@ use siyu_store::jobs::JobStatus;
 use siyu_store::wecom::links;
 use std::sync::Arc;
 
-const TOKEN: &str = "QDG6eK";
-const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-
 /// The emulator with member rm1, calling back siyu; siyu configured to call it.
 fn setup() -> (siyu_wecom_sim::SimHandle, TestApp) {
-    let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
-    let base = sim.base_url();
-    let app = TestApp::start_with(|s| {
-        s.wecom.corps.push(WecomCorp {
-            name: NAME.into(),
-            corp_id: CORP.into(),
-            token: Some(TOKEN.into()),
-            encoding_aes_key: Some(AES_KEY.into()),
-            secret: Some(SECRET.into()),
-            api_base: base,
-            ..Default::default()
-        });
-        s.wecom.retry_base_ms = 10;
-    });
-    let url = format!("{}/wecom/callback/{NAME}", app.base);
-    control(
-        &sim,
-        "/corps",
-        json!({"corp_id": CORP, "secret": SECRET, "callback": {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY}}),
-    );
-    control(&sim, &format!("/corps/{CORP}/users"), json!({"userid": "rm1"}));
-    (sim, app)
+    with_callbacks(CORP, SECRET, &["rm1"], |s| s.wecom.retry_base_ms = 10)
 }
 
 /// WeCom's catalogue, straight from the emulator: (group name, tag name, tag id) sorted.

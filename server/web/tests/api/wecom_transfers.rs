@@ -6,7 +6,6 @@
 
 use crate::harness::{Client, TestApp};
 use serde_json::{json, Value};
-use siyu_config::WecomCorp;
 use siyu_domain::access::Role;
 use siyu_engine::wecom_inbox::WecomInbox;
 use siyu_engine::wecom_transfers::WecomTransfers;
@@ -16,8 +15,6 @@ use std::sync::Arc;
 
 const NAME: &str = "main";
 const CORP: &str = "wwsiyuxfer000001";
-const TOKEN: &str = "QDG6eK";
-const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 const SECRET: &str = "sim-secret-xfer";
 
 fn control(sim: &siyu_wecom_sim::SimHandle, path: &str, body: Value) -> Value {
@@ -46,32 +43,11 @@ struct World {
 
 /// The emulator (members rm1..rm3, callbacks to siyu) and siyu (rm1, rm2 at outlet A1 with their WeCom ids).
 fn setup() -> World {
-    let sim = siyu_wecom_sim::spawn("127.0.0.1:0").unwrap();
-    control(&sim, "/corps", json!({"corp_id": CORP, "secret": SECRET}));
-    for u in ["rm1", "rm2", "rm3", "remote1"] {
-        control(&sim, &format!("/corps/{CORP}/users"), json!({"userid": u}));
-    }
-    let base = sim.base_url();
-    let app = TestApp::start_with(|s| {
-        s.wecom.corps.push(WecomCorp {
-            name: NAME.into(),
-            corp_id: CORP.into(),
-            token: Some(TOKEN.into()),
-            encoding_aes_key: Some(AES_KEY.into()),
-            secret: Some(SECRET.into()),
-            api_base: base,
-            // The emulator's clock runs ahead of siyu's when the tests move it by a day.
-            callback_max_age_secs: 0,
-            ..Default::default()
-        });
+    let (sim, app) = crate::wecom_sync::with_callbacks(CORP, SECRET, &["rm1", "rm2", "rm3", "remote1"], |s| {
+        // The emulator's clock runs ahead of siyu's when the tests move it by a day.
+        s.wecom.corps[0].callback_max_age_secs = 0;
         s.wecom.retry_base_ms = 10;
     });
-    let url = format!("{}/wecom/callback/{NAME}", app.base);
-    control(
-        &sim,
-        "/corps",
-        json!({"corp_id": CORP, "secret": SECRET, "callback": {"url": url, "token": TOKEN, "encoding_aes_key": AES_KEY}}),
-    );
     let org = app.org();
     let bm_a = app.user("bm.a", &org.branch_a, &[Role::BranchManager]);
     let bm_b = app.user("bm.b", &org.branch_b, &[Role::BranchManager]);
