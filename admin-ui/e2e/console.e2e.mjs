@@ -209,6 +209,14 @@ async function addStaffHere(page, { employeeNo, name, username }) {
   return { id, initialPassword }
 }
 
+/** Searches the customers screen by customer number (the default key is the name prefix). */
+async function searchByCustomerNo(page, customerNo) {
+  await page.click(tid('customer-search-key'))
+  await page.click(`${tid('customer-search-key-customer_no')}:visible`)
+  await page.fill(tid('customer-search-value'), customerNo)
+  await page.click(tid('customer-search-submit'))
+}
+
 async function grantRole(page, role) {
   await page.click('#tab-roles')
   await page.waitForSelector(tid('sod-rule'), { state: 'visible' })
@@ -442,8 +450,7 @@ try {
 
   await step('the customer profile shows the holdings table, the unsuitable one flagged, and the maturity calendar', op, async () => {
     await op.click(tid('nav-customers'))
-    await op.fill(tid('customer-search-value'), customerNo)
-    await op.click(tid('customer-search-submit'))
+    await searchByCustomerNo(op, customerNo)
     await op.click(`${tid('customers-table')} .el-table__row >> nth=0`)
     await op.waitForSelector(`${tid('holdings-table')} ${tid(`holding-WM${RUN}`)}`)
     await op.waitForSelector(tid(`holding-unsuitable-FD${RUN}`))
@@ -461,8 +468,7 @@ try {
 
   await step('the operator records an SMS marketing refusal on the customer and sees it shown', op, async () => {
     await op.click(tid('nav-customers'))
-    await op.fill(tid('customer-search-value'), customerNo)
-    await op.click(tid('customer-search-submit'))
+    await searchByCustomerNo(op, customerNo)
     await op.click(`${tid('customers-table')} .el-table__row >> nth=0`)
     await op.waitForSelector(`${tid('consent-status-sms')}[data-allowed="true"]`)
     await op.locator(tid('consent-form')).scrollIntoViewIfNeeded()
