@@ -131,4 +131,19 @@ describe('the channel form', () => {
     })
     expect(w.emitted('saved')).toHaveLength(1)
   })
+
+  it('offers the configured corps and starts on the first one', async () => {
+    signIn(['customer.read', 'wecom.channel.manage', 'staff.read'])
+    fetchMock.mockImplementation((url: string) =>
+      Promise.resolve(
+        url.startsWith('/api/v1/wecom/corps') ? json(200, { items: [{ name: 'hq', corp_id: 'wwhq' }] }) : route(url),
+      ),
+    )
+    const w = mount(ChannelDialog, { props: { modelValue: false, channel: null }, global: { plugins: plugins() }, attachTo: document.body })
+    await w.setProps({ modelValue: true })
+    await flushPromises()
+    const state = (w.vm as unknown as { $: { setupState: { form: Record<string, unknown>; corps: unknown[] } } }).$.setupState
+    expect(state.corps).toEqual([{ name: 'hq', corp_id: 'wwhq' }])
+    expect(state.form.corp).toBe('hq')
+  })
 })

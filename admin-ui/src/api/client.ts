@@ -129,7 +129,7 @@ export const audit = {
 }
 
 export const wecom = {
-  corps: () => call<Items<T.WecomCorp>>(E.wecomCorps),
+  corps: (o: Opts = {}) => call<Items<T.WecomCorp>>(E.wecomCorps, o),
   tags: (corp: string) => call<T.TagCatalogue>(E.wecomTags, { query: { corp } }),
   createTags: (body: T.NewTagsBody) => call<T.TagGroup>(E.wecomTagCreate, { body }),
   renameTag: (corp: string, tag_id: string, name: string) =>
