@@ -27,10 +27,7 @@ impl Poller for WecomTags {
         let mut c = pool.get().map_err(|e| JobError::Retry(format!("database: {e}")))?;
         let now = env.now().timestamp();
         let mut done = 0;
-        for corp in tags::refresh_due(&mut c).map_err(|e| JobError::Retry(e.to_string()))? {
-            if siyu_app::wecom::corp(env, &corp).is_none() {
-                continue;
-            }
+        for corp in tags::refresh_due(&mut c, env).map_err(|e| JobError::Retry(e.to_string()))? {
             let paused = self.failed_at.lock().unwrap_or_else(|e| e.into_inner()).get(&corp).copied();
             if paused.is_some_and(|at| now - at < PAUSE_AFTER_FAILURE) {
                 continue;

@@ -93,7 +93,7 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
             DbConn::Postgres(pg) => {
                 diesel::copy_from(import_customers::table).from_insertable(&staged).execute(pg)?;
             }
-            // SQLite: multi-row INSERTs (NULLs bound explicitly; 22 columns x 500 rows stays under its bind limit).
+            // SQLite: multi-row INSERTs (NULLs bound explicitly; 23 columns x 500 rows stays under its bind limit).
             DbConn::Sqlite(lite) => {
                 for chunk in staged.chunks(500) {
                     diesel::insert_into(import_customers::table).values(chunk).execute(lite)?;

@@ -128,27 +128,6 @@ fn members(conn: &mut DbConn, p: &Principal, staff_ids: &[String]) -> Result<Vec
     Ok(out)
 }
 
-/// WeCom's refusal (or the egress guard's) as a clear error; nothing was changed here.
-fn wecom_failed(e: ClientError) -> AppError {
-    match e {
-        ClientError::Refused(r) => AppError::refused(
-            "egress_blocked",
-            format!("refused by the egress guard: {}", r.reason),
-            "外发内容被拦截（含客户敏感信息）",
-        ),
-        ClientError::Api(w) => AppError::refused(
-            "wecom_refused",
-            format!("WeCom refused the contact way: {} {}", w.errcode, w.errmsg),
-            format!("企业微信拒绝了该请求：{} {}", w.errcode, w.errmsg),
-        ),
-        other => AppError::refused(
-            "wecom_unavailable",
-            format!("WeCom could not be reached: {other}"),
-            "暂时无法连接企业微信",
-        ),
-    }
-}
-
 /// The welcome text is checked when it is saved, so the operator learns at once; it is checked again when each
 /// message leaves (a customer named in it may have arrived since).
 fn guard_welcome(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, text: Option<&str>) -> Result<()> {
@@ -205,7 +184,7 @@ pub fn create(
         user: users.clone(),
         ..Default::default()
     };
-    let made = client.add_contact_way(&way).map_err(wecom_failed)?;
+    let made = client.add_contact_way(&way).map_err(super::client::failed)?;
     let now = env.now();
     let row = ChannelRow {
         id: id.to_string(),
@@ -313,7 +292,7 @@ pub fn update(
             user: users.clone(),
             ..Default::default()
         };
-        client_of(pool, env, &row)?.update_contact_way(&req).map_err(wecom_failed)?;
+        client_of(pool, env, &row)?.update_contact_way(&req).map_err(super::client::failed)?;
     }
     let now = env.now();
     if let Some(n) = &patch.name {
@@ -364,7 +343,7 @@ pub fn deactivate(
             Ok(()) => {}
             // Already gone at WeCom (41044 invalid config_id): what we wanted.
             Err(ClientError::Api(w)) if w.errcode == 41044 => {}
-            Err(e) => return Err(wecom_failed(e)),
+            Err(e) => return Err(super::client::failed(e)),
         }
     }
     let now = env.now();

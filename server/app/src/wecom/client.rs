@@ -107,6 +107,29 @@ pub fn for_corp_over(pool: &Pool, env: &Env, name: &str, inner: Arc<dyn Transpor
         .with_retry(retry_policy(env)))
 }
 
+/// A failed WeCom call as a use-case error, the same for every route: the egress guard's refusal (nothing was sent),
+/// WeCom's errcode, or WeCom out of reach. Nothing was changed in siyu.
+pub(crate) fn failed(e: siyu_connectors::wecom::ClientError) -> AppError {
+    use siyu_connectors::wecom::ClientError;
+    match e {
+        ClientError::Refused(r) => AppError::refused(
+            "egress_blocked",
+            format!("not sent to WeCom: {}", r.reason),
+            format!("未发送到企业微信：{}", r.reason),
+        ),
+        ClientError::Api(w) => AppError::refused(
+            "wecom_refused",
+            format!("WeCom refused the request: errcode {} ({})", w.errcode, w.errmsg),
+            format!("企业微信拒绝了请求：errcode {}（{}）", w.errcode, w.errmsg),
+        ),
+        other => AppError::refused(
+            "wecom_unavailable",
+            format!("WeCom could not be reached: {other}"),
+            format!("无法连接企业微信：{other}"),
+        ),
+    }
+}
+
 pub(crate) fn unknown_corp(name: &str) -> AppError {
     AppError::refused(
         "wecom_unknown_corp",

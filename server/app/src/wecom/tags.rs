@@ -8,7 +8,7 @@ use crate::error::{AppError, Result};
 use crate::principal::{Meta, Principal};
 use crate::Env;
 use siyu_connectors::wecom::api::tags::{AddCorpTag, EditCorpTag, MarkTag, NewTag, TagGroup, TagQuery};
-use siyu_connectors::wecom::{ClientError, WecomClient};
+use siyu_connectors::wecom::WecomClient;
 use siyu_domain::access::Permission;
 use siyu_store::audit::{self, AuditEvent};
 use siyu_store::time::{from_db, to_db};
@@ -21,27 +21,6 @@ use siyu_store::{DbConn, Pool};
 pub const NAME_MAX_CHARS: usize = 30;
 /// Tags created in one request.
 pub const MAX_NEW_TAGS: usize = 100;
-
-/// A WeCom client failure as a use-case error: a refusal of the egress guard, or WeCom's errcode, named.
-pub(crate) fn wecom_err(e: ClientError) -> AppError {
-    match e {
-        ClientError::Refused(r) => AppError::refused(
-            "egress_blocked",
-            format!("not sent to WeCom: {}", r.reason),
-            format!("未发送到企业微信：{}", r.reason),
-        ),
-        ClientError::Api(w) => AppError::refused(
-            "wecom_error",
-            format!("WeCom refused the request: errcode {} ({})", w.errcode, w.errmsg),
-            format!("企业微信拒绝了请求：errcode {}（{}）", w.errcode, w.errmsg),
-        ),
-        other => AppError::refused(
-            "wecom_unavailable",
-            format!("WeCom could not be reached: {other}"),
-            format!("无法连接企业微信：{other}"),
-        ),
-    }
-}
 
 /// A group of the catalogue with its tags, as the API shows it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -124,16 +103,17 @@ pub(crate) fn rows_of(corp: &str, g: &TagGroup, now: chrono::NaiveDateTime) -> V
 /// that every tag callback received before the pull started is covered.
 pub fn refresh(conn: &mut DbConn, client: &WecomClient, env: &Env, corp: &str) -> Result<usize> {
     let through = store::newest_event(conn, corp)?;
-    let groups = client.get_corp_tag_list(&TagQuery::default()).map_err(wecom_err)?;
+    let groups = client.get_corp_tag_list(&TagQuery::default()).map_err(super::client::failed)?;
     let n = super::sync::save_tags(conn, env, corp, &groups)?;
     let now = to_db(env.now());
     store::mark_pulled(conn, corp, through.unwrap_or(now), now)?;
     Ok(n)
 }
 
-/// Corps whose catalogue changed in WeCom since it was last pulled.
-pub fn refresh_due(conn: &mut DbConn) -> Result<Vec<String>> {
-    Ok(store::refresh_due(conn)?.into_iter().map(|(c, _)| c).collect())
+/// The configured corps whose catalogue changed in WeCom since it was last pulled.
+pub fn refresh_due(conn: &mut DbConn, env: &Env) -> Result<Vec<String>> {
+    let corps: Vec<String> = env.settings.wecom.corps.iter().map(|c| c.name.clone()).collect();
+    Ok(store::refresh_due(conn, &corps)?)
 }
 
 /// The client of `corp` for a use case.
@@ -192,7 +172,7 @@ pub fn create(
             order: None,
             tag: names.iter().map(|n| NewTag { name: n.clone(), order: None }).collect(),
         })
-        .map_err(wecom_err)?;
+        .map_err(super::client::failed)?;
     let now = env.now();
     let rows = rows_of(&req.corp, &added, to_db(now));
     write_tx(conn, |c| {
@@ -233,7 +213,9 @@ pub fn rename(
     if store::get(conn, corp, id)?.is_none() && store::of_group(conn, corp, id)?.is_empty() {
         return Err(AppError::NotFound);
     }
-    client.edit_corp_tag(&EditCorpTag { id: id.into(), name: Some(name.clone()), order: None }).map_err(wecom_err)?;
+    client
+        .edit_corp_tag(&EditCorpTag { id: id.into(), name: Some(name.clone()), order: None })
+        .map_err(super::client::failed)?;
     let now = env.now();
     write_tx(conn, |c| {
         store::rename(c, corp, id, &name)?;
@@ -269,7 +251,7 @@ pub fn delete(
             (TagQuery { tag_id: vec![], group_id: vec![id.into()] }, group.into_iter().map(|t| t.tag_id).collect())
         }
     };
-    client.del_corp_tag(&query).map_err(wecom_err)?;
+    client.del_corp_tag(&query).map_err(super::client::failed)?;
     let now = env.now();
     write_tx(conn, |c| {
         let n = store::delete(c, corp, &ids)?;
@@ -347,7 +329,7 @@ pub fn mark(
             add_tag: req.add.clone(),
             remove_tag: req.remove.clone(),
         })
-        .map_err(wecom_err)?;
+        .map_err(super::client::failed)?;
     let mut ids: Vec<String> = serde_json::from_str(&relation.tag_ids).unwrap_or_default();
     ids.retain(|t| !req.remove.contains(t));
     for t in &req.add {

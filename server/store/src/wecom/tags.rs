@@ -56,21 +56,16 @@ pub fn delete(conn: &mut DbConn, corp: &str, tag_ids: &[String]) -> Result<usize
         .execute(conn)?)
 }
 
-/// Corps whose catalogue changed in WeCom after it was last pulled (a tag callback arrived since), with the time
-/// of the newest such callback.
-pub fn refresh_due(conn: &mut DbConn) -> Result<Vec<(String, NaiveDateTime)>> {
-    let newest: Vec<(String, Option<NaiveDateTime>)> = wecom_inbox::table
-        .filter(wecom_inbox::event_type.eq(TAG_EVENT))
-        .group_by(wecom_inbox::corp)
-        .select((wecom_inbox::corp, diesel::dsl::max(wecom_inbox::received_at)))
-        .load(conn)?;
+/// Those of `corps` whose catalogue changed in WeCom after it was last pulled (a tag callback arrived since). One
+/// indexed lookup per corp (`wecom_inbox_event`): the poller asks at every idle poll.
+pub fn refresh_due(conn: &mut DbConn, corps: &[String]) -> Result<Vec<String>> {
     let mut due = vec![];
-    for (corp, at) in newest {
-        let Some(at) = at else { continue };
+    for corp in corps {
+        let Some(at) = newest_event(conn, corp)? else { continue };
         let through: Option<NaiveDateTime> =
-            wecom_tag_syncs::table.find(&corp).select(wecom_tag_syncs::through_received_at).first(conn).optional()?;
+            wecom_tag_syncs::table.find(corp).select(wecom_tag_syncs::through_received_at).first(conn).optional()?;
         if through.is_none_or(|t| at > t) {
-            due.push((corp, at));
+            due.push(corp.clone());
         }
     }
     Ok(due)

@@ -1,0 +1,1 @@
+DROP INDEX wecom_inbox_event;
