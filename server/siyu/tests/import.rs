@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use diesel::prelude::*;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -137,7 +136,6 @@ fn a_file_with_authentication_data_is_refused_and_its_values_written_nowhere() {
     assert!(details.iter().all(|d| !d.contains("864209")));
 }
 
-/// A child process that is always reaped, whatever the test does.
 #[test]
 fn a_killed_import_resumes_where_it_stopped() {
     let env = Env::new();
@@ -150,22 +148,7 @@ fn a_killed_import_resumes_where_it_stopped() {
             .spawn()
             .unwrap(),
     );
-    let start = Instant::now();
-    let done_at_kill = loop {
-        let done: Option<i64> = siyu_store::schema::jobs::table
-            .select(siyu_store::schema::jobs::done)
-            .first(&mut env.conn())
-            .optional()
-            .unwrap();
-        if let Some(d) = done.filter(|d| *d >= 2000) {
-            // kill -9, as a crash would.
-            first.0.kill().unwrap();
-            let _ = first.0.wait();
-            break d;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "the import never got going");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let done_at_kill = first.kill_once_done(&env, "import.customers", 2000);
     assert!(done_at_kill < 12_000, "killed mid-way");
     assert_eq!(env.customers(), 0, "nothing is published before the whole file is staged");
     let o = env.import(&path, &["--lease-secs", "1"]);

@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use diesel::prelude::*;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 const CUSTOMERS: usize = 12_000;
 
@@ -53,22 +52,7 @@ fn a_killed_rewrap_resumes_and_leaves_every_value_on_the_new_version() {
             .spawn()
             .unwrap(),
     );
-    let start = Instant::now();
-    loop {
-        let done: Option<i64> = siyu_store::schema::jobs::table
-            .filter(siyu_store::schema::jobs::kind.eq("vault.rewrap"))
-            .select(siyu_store::schema::jobs::done)
-            .first(&mut env.conn())
-            .optional()
-            .unwrap();
-        if done.is_some_and(|d| d >= 2000) {
-            first.0.kill().unwrap(); // SIGKILL: no chance to clean up, as in a crash.
-            let _ = first.0.wait();
-            break;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "the rewrap never got going");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    first.kill_once_done(&env, "vault.rewrap", 2000);
     let mid = versions(&env);
     assert!(mid.get(&1).copied().unwrap_or(0) > 0, "killed part-way: some values still on version 1 {mid:?}");
     assert!(mid.get(&2).copied().unwrap_or(0) > 0, "killed part-way: some values already on version 2 {mid:?}");

@@ -7,7 +7,6 @@ use common::*;
 use diesel::prelude::*;
 use serde_json::json;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 const CORP: &str = "wwsiyuclisync001";
 const SECRET: &str = "sim-secret-cli";
@@ -63,22 +62,7 @@ fn a_killed_sync_resumes_from_its_last_page() {
     let (_sim, cfg) = setup(&env, n, 1);
     let args = ["--config", cfg.as_str(), "wecom", "sync", "--corp", "main", "--lease-secs", "1"];
     let mut first = Reaped(env.command(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
-    let start = Instant::now();
-    let done_at_kill = loop {
-        let done: Option<i64> = siyu_store::schema::jobs::table
-            .select(siyu_store::schema::jobs::done)
-            .first(&mut env.conn())
-            .optional()
-            .unwrap();
-        if let Some(d) = done.filter(|d| *d >= 30) {
-            // kill -9, as a crash would.
-            first.0.kill().unwrap();
-            let _ = first.0.wait();
-            break d;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "the sync never got going");
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let done_at_kill = first.kill_once_done(&env, "wecom.sync", 30);
     assert!(done_at_kill < n as i64, "killed mid-way: {done_at_kill}");
     let pages_before: i64 = audit_count(&env, "wecom.sync_page");
     assert!(relations(&env) >= done_at_kill && relations(&env) < n as i64);

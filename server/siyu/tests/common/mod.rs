@@ -130,6 +130,29 @@ pub fn out(o: &Output) -> String {
 /// A child process killed and reaped when dropped, so a failing test leaves nothing running.
 pub struct Reaped(pub std::process::Child);
 
+impl Reaped {
+    /// Waits until the job of `kind` reports at least `at_least` done, then kills the process with SIGKILL (no
+    /// chance to clean up, as in a crash) and answers how much was done. Fails the test if it never gets there.
+    pub fn kill_once_done(&mut self, env: &Env, kind: &str, at_least: i64) -> i64 {
+        let start = std::time::Instant::now();
+        loop {
+            let done: Option<i64> = siyu_store::schema::jobs::table
+                .filter(siyu_store::schema::jobs::kind.eq(kind))
+                .select(siyu_store::schema::jobs::done)
+                .first(&mut env.conn())
+                .optional()
+                .unwrap();
+            if let Some(d) = done.filter(|d| *d >= at_least) {
+                self.0.kill().unwrap();
+                let _ = self.0.wait();
+                return d;
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(120), "the {kind} job never got going");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
 impl Drop for Reaped {
     fn drop(&mut self) {
         let _ = self.0.kill();
