@@ -1,0 +1,2 @@
+DROP INDEX wecom_welcomes_pending;
+DROP INDEX wecom_inbox_event;

@@ -1,1 +1,0 @@
-DROP INDEX wecom_inbox_event;
