@@ -150,7 +150,19 @@ pub fn publish(conn: &mut DbConn, job_id: &str, now: DateTime<Utc>) -> Result<Pu
     let t = to_db(now);
     let closed = diesel::sql_query(close).bind::<Text, _>(job_id).execute(conn)?;
     let updated = diesel::sql_query(update).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
-    let inserted = diesel::sql_query(insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
+    let new_rows = import_holdings::table
+        .filter(import_holdings::job_id.eq(job_id))
+        .filter(import_holdings::existing.eq(false))
+        .count()
+        .get_result::<i64>(conn)?;
+    let run = |c: &mut DbConn| -> Result<usize> {
+        Ok(diesel::sql_query(&insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(c)?)
+    };
+    let inserted = if crate::bulk::worth_it(conn, "holdings", new_rows)? {
+        crate::bulk::set_aside(conn, "holdings", run)?
+    } else {
+        run(conn)?
+    };
     clear(conn, job_id)?;
     Ok(Published { inserted, updated, closed })
 }

@@ -197,7 +197,19 @@ pub fn publish(conn: &mut DbConn, job_id: &str, actor: Option<&str>, now: DateTi
     );
     let t = to_db(now);
     let updated = diesel::sql_query(update).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
-    let inserted = diesel::sql_query(insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
+    let new_rows = import_customers::table
+        .filter(import_customers::job_id.eq(job_id))
+        .filter(import_customers::existing.eq(false))
+        .count()
+        .get_result::<i64>(conn)?;
+    let run = |c: &mut DbConn| -> Result<usize> {
+        Ok(diesel::sql_query(&insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(c)?)
+    };
+    let inserted = if crate::bulk::worth_it(conn, "customers", new_rows)? {
+        crate::bulk::set_aside(conn, "customers", run)?
+    } else {
+        run(conn)?
+    };
     clear(conn, job_id)?;
     Ok((inserted, updated))
 }

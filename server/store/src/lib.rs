@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod assignments;
 pub mod audit;
+pub mod bulk;
 pub mod conn;
 pub mod consents;
 pub mod crm;

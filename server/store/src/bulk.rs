@@ -1,0 +1,95 @@
+//! Loading many rows into a table at once. Inserting into a table keeps every index and checks every foreign key
+//! row by row; when a load is at least as large as the table already is (the first load of a bank's customers and
+//! holdings, a rebuilt environment), PostgreSQL builds the same indexes several times faster from scratch, and
+//! checks a foreign key in one join (its manual, "Populating a Database"). `set_aside` does that inside the
+//! caller's transaction: nothing is ever visible without its indexes and constraints, a failure (a duplicate
+//! found when a unique constraint is rebuilt, say) rolls the whole load back, and the rebuilt objects are the
+//! very definitions the catalog held, under their own names.
+//!
+//! The cost: dropping an index locks the table against readers until the transaction commits, which is why it
+//! is only worth it, and only used, when the table is small next to the load. SQLite keeps its indexes.
+
+use crate::conn::DbConn;
+use crate::error::Result;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+/// Below this many rows the ordinary path is quick enough not to lock anyone out.
+const MIN_ROWS: i64 = 10_000;
+
+#[derive(QueryableByName)]
+struct Definition {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    definition: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Whether loading `rows` more rows into `table` should take the bulk path: on PostgreSQL, for a load of at least
+/// `MIN_ROWS` that is at least as large as the table (counting stops at `rows`, so asking costs no more than
+/// the load's own size).
+pub fn worth_it(conn: &mut DbConn, table: &str, rows: i64) -> Result<bool> {
+    if rows < MIN_ROWS || matches!(conn, DbConn::Sqlite(_)) {
+        return Ok(false);
+    }
+    let present: Count =
+        diesel::sql_query(format!("SELECT count(*) AS n FROM (SELECT 1 FROM {} LIMIT $1) t", quoted(table)))
+            .bind::<BigInt, _>(rows)
+            .get_result(conn)?;
+    Ok(present.n < rows)
+}
+
+/// Runs `load` with `table`'s secondary indexes, its unique constraints (those no foreign key relies on) and its
+/// own foreign keys set aside, then rebuilds each from its catalog definition; the primary key stays. Run
+/// inside the caller's transaction, on PostgreSQL (on SQLite it only runs `load`).
+pub fn set_aside<T>(conn: &mut DbConn, table: &str, load: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
+    if matches!(conn, DbConn::Sqlite(_)) {
+        return load(conn);
+    }
+    // Index builds sort in memory up to this much, per index, for this transaction only.
+    diesel::sql_query("SET LOCAL maintenance_work_mem = '256MB'").execute(conn)?;
+    let constraints: Vec<Definition> = diesel::sql_query(
+        "SELECT c.conname::text AS name, pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c \
+         WHERE c.conrelid = $1::regclass AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS \
+         (SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))) \
+         ORDER BY c.contype DESC, c.conname",
+    )
+    .bind::<Text, _>(table)
+    .load(conn)?;
+    let indexes: Vec<Definition> = diesel::sql_query(
+        "SELECT i.relname::text AS name, pg_get_indexdef(i.oid) AS definition FROM pg_index x \
+         JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = $1::regclass AND NOT x.indisprimary \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname",
+    )
+    .bind::<Text, _>(table)
+    .load(conn)?;
+    let t = quoted(table);
+    for c in &constraints {
+        diesel::sql_query(format!("ALTER TABLE {t} DROP CONSTRAINT {}", quoted(&c.name))).execute(conn)?;
+    }
+    for i in &indexes {
+        diesel::sql_query(format!("DROP INDEX {}", quoted(&i.name))).execute(conn)?;
+    }
+    let out = load(conn)?;
+    for i in &indexes {
+        diesel::sql_query(&i.definition).execute(conn)?;
+    }
+    // Unique constraints before the foreign keys (the catalog order above: 'u' sorts after 'f', so reversed).
+    for c in constraints.iter().rev() {
+        diesel::sql_query(format!("ALTER TABLE {t} ADD CONSTRAINT {} {}", quoted(&c.name), c.definition))
+            .execute(conn)?;
+    }
+    // Fresh statistics: the planner would otherwise plan the next batch's lookups for the empty table it saw.
+    diesel::sql_query(format!("ANALYZE {t}")).execute(conn)?;
+    Ok(out)
+}
