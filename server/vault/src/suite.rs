@@ -9,13 +9,14 @@ use crate::error::{Result, VaultError};
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes256Gcm, AesGcm};
+use aes_gcm::AesGcm;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use sm3::Sm3;
 use sm4::Sm4;
-use zeroize::Zeroizing;
+use std::mem::MaybeUninit;
+use zeroize::{Zeroize, Zeroizing};
 
 /// SM4 in GCM mode with the standard 96-bit nonce.
 type Sm4Gcm = AesGcm<Sm4, U12>;
@@ -86,8 +87,39 @@ impl std::str::FromStr for Suite {
 
 /// A keyed AEAD instance. The key schedule is computed once per data key, not per value.
 pub(crate) enum Cipher {
-    Aes(Box<Aes256Gcm>),
+    /// ring's AES-GCM (BoringSSL's assembly: AES-NI/VAES with CLMUL/VPCLMULQDQ GHASH over a table of
+    /// H powers). The same standard AES-256-GCM as the `aes-gcm` crate, so values sealed before the
+    /// switch open unchanged (checked against `aes-gcm` in the tests).
+    Aes(WipedBox<ring::aead::LessSafeKey>),
     Sm4(Box<Sm4Gcm>),
+}
+
+/// A boxed key schedule whose bytes are overwritten with zeros when it is dropped. ring does not
+/// zeroize its keys; the `aes` and `aes-gcm` crates did (their `zeroize` feature), and a data key's
+/// schedule should not outlive it in freed memory either way.
+pub(crate) struct WipedBox<T>(Box<MaybeUninit<T>>);
+
+impl<T> WipedBox<T> {
+    fn new(value: T) -> Self {
+        WipedBox(Box::new(MaybeUninit::new(value)))
+    }
+}
+
+impl<T> std::ops::Deref for WipedBox<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: initialised in `new` and only de-initialised in `drop`.
+        unsafe { self.0.assume_init_ref() }
+    }
+}
+
+impl<T> Drop for WipedBox<T> {
+    fn drop(&mut self) {
+        // SAFETY: initialised in `new`; dropped exactly once, here, and not read afterwards.
+        unsafe { self.0.assume_init_drop() };
+        // Volatile zeroing of the now dead bytes (any byte pattern is a valid `MaybeUninit`).
+        self.0.zeroize();
+    }
 }
 
 impl Cipher {
@@ -96,7 +128,10 @@ impl Cipher {
             return Err(VaultError::Invalid(format!("a {suite} key has {} bytes", suite.dek_len())));
         }
         Ok(match suite {
-            Suite::Aes256Gcm => Cipher::Aes(Box::new(Aes256Gcm::new(GenericArray::from_slice(key)))),
+            Suite::Aes256Gcm => {
+                let key = ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, key).map_err(|_| VaultError::Crypto)?;
+                Cipher::Aes(WipedBox::new(ring::aead::LessSafeKey::new(key)))
+            }
             Suite::Sm4Gcm => Cipher::Sm4(Box::new(Sm4Gcm::new(GenericArray::from_slice(key)))),
         })
     }
@@ -112,13 +147,18 @@ impl Cipher {
     ) -> Result<()> {
         let start = out.len();
         out.extend_from_slice(plaintext);
-        let nonce = GenericArray::from_slice(nonce);
         let buf = &mut out[start..];
-        let tag = match self {
-            Cipher::Aes(c) => c.encrypt_in_place_detached(nonce, aad, buf),
-            Cipher::Sm4(c) => c.encrypt_in_place_detached(nonce, aad, buf),
-        }
-        .map_err(|_| VaultError::Crypto)?;
+        let tag: [u8; TAG_LEN] = match self {
+            Cipher::Aes(c) => {
+                let nonce = ring::aead::Nonce::assume_unique_for_key(*nonce);
+                let tag = c.seal_in_place_separate_tag(nonce, ring::aead::Aad::from(aad), buf);
+                tag.map_err(|_| VaultError::Crypto)?.as_ref().try_into().map_err(|_| VaultError::Crypto)?
+            }
+            Cipher::Sm4(c) => c
+                .encrypt_in_place_detached(GenericArray::from_slice(nonce), aad, buf)
+                .map_err(|_| VaultError::Crypto)?
+                .into(),
+        };
         out.extend_from_slice(&tag);
         Ok(())
     }
@@ -130,13 +170,22 @@ impl Cipher {
         }
         let (ct, tag) = ct_and_tag.split_at(ct_and_tag.len() - TAG_LEN);
         let mut buf = Zeroizing::new(ct.to_vec());
-        let nonce = GenericArray::from_slice(nonce);
-        let tag = GenericArray::from_slice(tag);
         let ok = match self {
-            Cipher::Aes(c) => c.decrypt_in_place_detached(nonce, aad, &mut buf, tag),
-            Cipher::Sm4(c) => c.decrypt_in_place_detached(nonce, aad, &mut buf, tag),
+            Cipher::Aes(c) => {
+                let nonce = ring::aead::Nonce::try_assume_unique_for_key(nonce).ok()?;
+                let tag = ring::aead::Tag::try_from(tag).ok()?;
+                c.open_in_place_separate_tag(nonce, ring::aead::Aad::from(aad), tag, &mut buf, 0..).is_ok()
+            }
+            Cipher::Sm4(c) => c
+                .decrypt_in_place_detached(
+                    GenericArray::from_slice(nonce),
+                    aad,
+                    &mut buf,
+                    GenericArray::from_slice(tag),
+                )
+                .is_ok(),
         };
-        ok.ok().map(|()| buf)
+        ok.then_some(buf)
     }
 }
 
@@ -325,6 +374,28 @@ mod tests {
             assert!(c.decrypt(&nonce, b"aad", &out).is_none());
             assert!(c.decrypt(&nonce, b"aad", &out[..3]).is_none());
             assert!(Cipher::new(s, &[0u8; 5]).is_err());
+        }
+    }
+
+    /// The AES suite runs on ring, values sealed before that on the `aes-gcm` crate: both are the
+    /// same AES-256-GCM, byte for byte, so either opens the other's output.
+    #[test]
+    fn aes_suite_matches_aes_gcm_crate() {
+        use aes_gcm::Aes256Gcm;
+        let key: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
+        let ours = Cipher::new(Suite::Aes256Gcm, &key).unwrap();
+        let theirs = Aes256Gcm::new(GenericArray::from_slice(&key));
+        for len in 0..=80usize {
+            let plain: Vec<u8> = (0..len).map(|i| (i * 13 + 1) as u8).collect();
+            let aad: Vec<u8> = (0..(len * 7) % 50).map(|i| (i * 3) as u8).collect();
+            let nonce = [len as u8; NONCE_LEN];
+            let mut out = Vec::new();
+            ours.encrypt_append(&nonce, &aad, &plain, &mut out).unwrap();
+            let mut want = plain.clone();
+            let tag = theirs.encrypt_in_place_detached(GenericArray::from_slice(&nonce), &aad, &mut want).unwrap();
+            want.extend_from_slice(&tag);
+            assert_eq!(out, want, "length {len}");
+            assert_eq!(&ours.decrypt(&nonce, &aad, &want).unwrap()[..], &plain[..]);
         }
     }
 

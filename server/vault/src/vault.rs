@@ -238,15 +238,26 @@ impl std::fmt::Debug for Indexer {
     }
 }
 
-fn to_hex(bytes: &[u8; 32]) -> String {
+/// Lowercase hex digit pairs of every byte value, so encoding a byte is one lookup and one 2-byte
+/// store instead of two nibble lookups.
+static HEX_PAIRS: [[u8; 2]; 256] = {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 64];
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 15)];
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 15]];
+        i += 1;
+    }
+    t
+};
+
+fn to_hex(bytes: &[u8; 32]) -> String {
+    let mut out = [[0u8; 2]; 32];
+    for (pair, &b) in out.iter_mut().zip(bytes) {
+        *pair = HEX_PAIRS[usize::from(b)];
     }
     // Always ASCII; the fallback only keeps a panic path out of library code.
-    std::str::from_utf8(&out).map(str::to_owned).unwrap_or_default()
+    std::str::from_utf8(out.as_flattened()).map(str::to_owned).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -337,3 +337,14 @@ fn vault_is_shared_across_threads() {
         assert_eq!(v.keyring().take_usage()[0].delta, 400);
     }
 }
+
+/// Stored indexes are lowercase hex of the MAC, two digits per byte in order: pin the encoding for
+/// every byte value, so a faster encoder cannot change what existing index values match.
+#[test]
+fn blind_index_hex_is_lowercase_two_digits_per_byte() {
+    for start in (0..=255u8).step_by(32) {
+        let bytes: [u8; 32] = std::array::from_fn(|i| start.wrapping_add(i as u8));
+        let want: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(to_hex(&bytes), want);
+    }
+}
