@@ -48,7 +48,11 @@ pub(super) fn stage(
         }
     }
     // A handful of queries for the whole batch: the customers, their stored holdings, what is already staged.
-    let idxs: Vec<String> = valid.iter().map(|x| x.2.clone()).collect();
+    // A customer's holdings come together in the file: each customer is looked up once (a random probe into a
+    // large index is the dearest part of staging holdings).
+    let mut idxs: Vec<String> = valid.iter().map(|x| x.2.clone()).collect();
+    idxs.sort_unstable();
+    idxs.dedup();
     let customers = siyu_store::customers::in_scope_by_idx(conn, &idxs, scope)?;
     let ids: Vec<String> = customers.values().cloned().collect();
     let stored: HashMap<(String, String), _> = siyu_store::holdings::for_customers(conn, &ids)?
