@@ -257,11 +257,17 @@ impl Default for Import {
 }
 
 /// Exceptions to the egress guard, configured explicitly.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Egress {
-    /// Let an SMS through the bank's gateway carry a mobile number (the customer's own).
-    pub allow_mobile_in_sms: bool,
+    /// Let an SMS through the bank's gateway carry the recipient customer's own mobile number, and no other.
+    pub allow_sms_own_mobile: bool,
+}
+
+impl Default for Egress {
+    fn default() -> Self {
+        Self { allow_sms_own_mobile: true }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

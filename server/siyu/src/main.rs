@@ -79,8 +79,9 @@ fn prepared(cli: &Cli) -> Result<(Pool, Env), Failure> {
     let mut c = conn(&pool)?;
     run_migrations(&mut c)?;
     let env = env_of(s, &mut c, stderr_warning)?;
-    // Name-prefix indexes of rows written before they existed (a no-op once done).
+    // Name-prefix and address indexes of rows written before they existed (a no-op once done).
     siyu_app::customers::backfill_name_prefixes(&mut c, &env)?;
+    siyu_app::customers::backfill_address_index(&mut c, &env)?;
     drop(c);
     Ok((pool, env))
 }
@@ -240,6 +241,10 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     let filled = siyu_app::customers::backfill_name_prefixes(&mut *conn(&pool)?, &env)?;
     if filled > 0 {
         tracing::info!(filled, "filled the name-prefix indexes of existing customers");
+    }
+    let filled = siyu_app::customers::backfill_address_index(&mut *conn(&pool)?, &env)?;
+    if filled > 0 {
+        tracing::info!(filled, "filled the address indexes of existing customers");
     }
     let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> = vec![
         Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),

@@ -9,6 +9,7 @@ mod authz;
 mod crm;
 mod customer_search;
 mod customers;
+mod egress;
 mod exports;
 mod holdings;
 mod input;
