@@ -22,6 +22,7 @@ pub mod merges;
 pub mod org;
 pub mod principal;
 pub mod secrets;
+pub mod sms;
 pub mod staff;
 pub mod tokens;
 pub mod totp;

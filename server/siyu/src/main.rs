@@ -257,6 +257,10 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     if let Some(relay) = siyu_app::mail::relay(&env).map_err(|e| Failure(format!("smtp: {e}")))? {
         pollers.push(Arc::new(siyu_engine::mail_outbox::MailOutbox::new(Box::new(relay))));
     }
+    // SMS is off until `sms.base_url` is set; requested messages then wait in the outbox.
+    if let Some(gateway) = siyu_app::sms::gateway(&env).map_err(|e| Failure(format!("sms: {e}")))? {
+        pollers.push(Arc::new(siyu_engine::sms_outbox::SmsOutbox::new(Box::new(gateway))));
+    }
     let engine = Arc::new(
         siyu_engine::Engine::new(
             pool.clone(),

@@ -3,7 +3,7 @@
 //! exist without a rule.
 
 use crate::handlers::{
-    assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens,
+    assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, sms, staff, tokens,
     wecom, wecom_channels, wecom_contacts, wecom_tags, wecom_transfers,
 };
 use actix_web::http::Method;
@@ -213,6 +213,11 @@ pub fn table() -> Vec<Route> {
         route!(PUT "/api/v1/customers/{customer_id}/consent", Perm(P::CustomerConsent), customers::set_consent,
             "customers", "Record a customer's marketing choice for some channels (audited with its source)",
             req = customers::ConsentRequest, resp = customers::ConsentList),
+        route!(POST "/api/v1/customers/{customer_id}/sms", Perm(P::CustomerSms), sms::send, "customers",
+            "Queue an SMS to the customer's own mobile through the bank's gateway (consent and egress guard checked)",
+            req = sms::SendSms, resp = sms::SmsView, status = 202),
+        route!(GET "/api/v1/customers/{customer_id}/sms", Perm(P::CustomerRead), sms::list, "customers",
+            "The customer's SMS, newest first (status only, never the text)", resp = sms::SmsList),
         route!(GET "/api/v1/audit", Perm(P::AuditRead), audit::list, "audit", "Audit records, newest first",
             query = audit::AuditQuery, resp = audit::AuditPage),
         route!(GET "/api/v1/audit/stats", Perm(P::AuditRead), audit::stats, "audit",

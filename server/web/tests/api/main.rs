@@ -18,6 +18,7 @@ mod mail;
 mod merges;
 mod org_staff;
 mod sessions;
+mod sms;
 mod surface;
 mod tokens;
 mod vault;
