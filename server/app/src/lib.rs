@@ -20,6 +20,7 @@ pub mod keys;
 pub mod mail;
 pub mod merges;
 pub mod org;
+pub mod outbound;
 pub mod principal;
 pub mod secrets;
 pub mod sms;

@@ -148,6 +148,11 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
         }
     }
     positive("sms.timeout_secs", s.sms.timeout_secs as i64)?;
+    if let Some(d) = &s.outbound.dir {
+        if !d.is_dir() {
+            return Err(ConfigError::new("outbound.dir", format!("{} is not a folder", d.display())));
+        }
+    }
     let a = &s.auth;
     positive("auth.session_idle_minutes", a.session_idle_minutes)?;
     positive("auth.admin_session_idle_minutes", a.admin_session_idle_minutes)?;

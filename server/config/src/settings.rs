@@ -36,6 +36,7 @@ pub struct Settings {
     pub wecom: Wecom,
     pub crm: Crm,
     pub sms: Sms,
+    pub outbound: Outbound,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -300,6 +301,15 @@ impl Default for Sms {
             timeout_secs: 10,
         }
     }
+}
+
+/// Files siyu delivers to other systems.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Outbound {
+    /// The folder other systems pick files up from (it must exist). Unset: nothing is delivered, exports are
+    /// downloaded only.
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

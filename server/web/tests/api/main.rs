@@ -17,6 +17,7 @@ mod leaks;
 mod mail;
 mod merges;
 mod org_staff;
+mod outbound;
 mod sessions;
 mod sms;
 mod surface;
