@@ -236,8 +236,21 @@ pub fn deliver_due(conn: &mut DbConn, env: &Env, gateway: &dyn SmsSender) -> Res
             d.cancelled += 1;
             continue;
         }
-        let mobile = mobile_of(env, &row)?;
-        let text = open_value(&env.vault, sealed::SMS_TEXT, &m.id, &m.text, PurposeKind::Deliver)?;
+        let opened = mobile_of(env, &row).and_then(|mobile| {
+            Ok((mobile, open_value(&env.vault, sealed::SMS_TEXT, &m.id, &m.text, PurposeKind::Deliver)?))
+        });
+        let (mobile, text) = match opened {
+            Ok(v) => v,
+            // A value that does not open (changed, or moved from another row) will not open next time either:
+            // that message fails, the rest of the queue goes on.
+            Err(AppError::Integrity(e)) => {
+                tracing::error!(sms = %m.id, error = %e, "SMS cannot be opened: given up");
+                store::finish(conn, &m.id, &ended("failed", "integrity"))?;
+                d.failed += 1;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let allow = egress::sms_allowance(env, &mobile);
         if egress::guard_allowing(conn, env, &system(), Channel::Sms, &text, allow).is_err() {
             store::finish(conn, &m.id, &ended("blocked", "refused_by_egress_guard"))?;

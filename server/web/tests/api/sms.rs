@@ -248,3 +248,28 @@ fn a_failing_gateway_is_retried_a_refusal_is_final_and_a_repeat_is_not_sent_twic
     assert_eq!(ids.len(), 3);
     assert_eq!(ids[0], ids[1], "the retry carries the same request id, the gateway's idempotency key");
 }
+
+#[test]
+fn a_message_that_does_not_open_fails_alone_and_the_queue_goes_on() {
+    use siyu_store::schema::sms_outbox;
+    let w = world();
+    let mut c = w.app.bearer(&w.rm);
+    let first = c.post(&format!("/api/v1/customers/{}/sms", w.a), json!({"text": "您好，第一条"})).json();
+    w.app.advance(Duration::seconds(1));
+    let second = c.post(&format!("/api/v1/customers/{}/sms", w.a), json!({"text": "您好，第二条"})).json();
+    let (first, second) = (first["id"].as_str().unwrap(), second["id"].as_str().unwrap());
+    // The second message's sealed text copied onto the first row: bound to its own row, it does not open there.
+    let other: String = sms_outbox::table.find(second).select(sms_outbox::text).first(&mut *w.app.conn()).unwrap();
+    diesel::update(sms_outbox::table.find(first)).set(sms_outbox::text.eq(other)).execute(&mut *w.app.conn()).unwrap();
+    let d = deliver(&w.app);
+    assert_eq!((d.failed, d.sent), (1, 1));
+    let g = w.gw.lock().unwrap();
+    assert_eq!(g.seen.len(), 1);
+    assert_eq!(
+        (g.seen[0].1["request_id"].as_str(), g.seen[0].1["text"].as_str()),
+        (Some(second), Some("您好，第二条"))
+    );
+    let list = c.get(&format!("/api/v1/customers/{}/sms", w.a)).json();
+    let failed = list["items"].as_array().unwrap().iter().find(|i| i["id"] == first).unwrap().clone();
+    assert_eq!((failed["status"].as_str(), failed["last_error"].as_str()), (Some("failed"), Some("integrity")));
+}
