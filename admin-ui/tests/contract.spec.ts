@@ -32,6 +32,8 @@ const READS: Partial<Record<EndpointName, string[]>> = {
   customerEvents: ['items'],
   customerConsent: ['items'],
   customerConsentSet: ['items'],
+  customerSms: ['items'],
+  customerSmsSend: ['id', 'status'],
   exports: ['items'],
   exportApprovals: ['items'],
   exportCreate: ['id', 'masked', 'status', 'reason', 'expires_at'],

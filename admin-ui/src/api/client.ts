@@ -77,6 +77,11 @@ export const customers = {
   /** Records a refusal or its withdrawal (audited); answers every channel. Quiet: the form shows refusals in place. */
   setConsent: (customer_id: string, body: T.ConsentBody) =>
     call<Items<T.ConsentView>>(E.customerConsentSet, { params: { customer_id }, body, quiet: true }),
+  /** The customer's SMS, newest first, status only. */
+  sms: (customer_id: string, o: Opts = {}) => call<Items<T.SmsView>>(E.customerSms, { params: { customer_id }, ...o }),
+  /** Queues an SMS to the customer's own mobile (consent and egress guard checked). Quiet: refusals shown in place. */
+  sendSms: (customer_id: string, body: T.SmsBody) =>
+    call<T.SmsView>(E.customerSmsSend, { params: { customer_id }, body, quiet: true }),
 }
 
 export const exports = {

@@ -56,6 +56,8 @@ export const endpoints = {
   customerEvents: ep('GET', '/customers/{customer_id}/events'),
   customerConsent: ep('GET', '/customers/{customer_id}/consent'),
   customerConsentSet: ep('PUT', '/customers/{customer_id}/consent'),
+  customerSms: ep('GET', '/customers/{customer_id}/sms'),
+  customerSmsSend: ep('POST', '/customers/{customer_id}/sms'),
 
   exportCreate: ep('POST', '/exports'),
   exports: ep('GET', '/exports'),

@@ -506,6 +506,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/{customer_id}/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's SMS, newest first (status only, never the text)
+         * @description Needs the permission `customer.read`; objects outside the caller's org scope answer 404.
+         */
+        get: operations["get_api_v1_customers__customer_id__sms"];
+        put?: never;
+        /**
+         * Queue an SMS to the customer's own mobile through the bank's gateway (consent and egress guard checked)
+         * @description Needs the permission `customer.sms`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_customers__customer_id__sms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customers/{customer_id}/unmask": {
         parameters: {
             query?: never;
@@ -624,6 +648,26 @@ export interface paths {
          * @description Needs the permission `export.approve`; objects outside the caller's org scope answer 404.
          */
         post: operations["post_api_v1_exports__export_id__approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}/deliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver a masked export to the outbound folder (unmasked exports are download only)
+         * @description Needs the permission `data.export`; objects outside the caller's org scope answer 404.
+         */
+        post: operations["post_api_v1_exports__export_id__deliver"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1762,6 +1806,13 @@ export interface components {
             /** @description Tags removed from siyu's copy. */
             deleted: number;
         };
+        DeliveredView: {
+            /** @description The file's name in the outbound folder. */
+            file_name: string;
+            /** Format: int64 */
+            rows: number;
+            sha256: string;
+        };
         DuplicateList: {
             items: components["schemas"]["DuplicateView"][];
         };
@@ -2087,6 +2138,13 @@ export interface components {
             /** @description The first characters of the name (e.g. the surname `张`), matched through keyed prefix indexes. */
             name_prefix?: string | null;
         };
+        SendSms: {
+            /**
+             * @description What the customer reads (1–469 characters). Sent to the customer's own mobile on record, never to a number
+             *     given here; passes the egress guard, which lets only that mobile through.
+             */
+            text: string;
+        };
         SessionList: {
             items: components["schemas"]["SessionView"][];
         };
@@ -2106,6 +2164,26 @@ export interface components {
             id: string;
             /** @description no_wecom_contact, takeover_already_follows, transfer_in_progress, no_handover_member */
             reason: string;
+        };
+        SmsList: {
+            items: components["schemas"]["SmsView"][];
+        };
+        SmsView: {
+            /** Format: int64 */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            customer_id: string;
+            id: string;
+            last_error?: string | null;
+            requested_by: string;
+            /** Format: date-time */
+            sent_at?: string | null;
+            /**
+             * @description `pending`, `sent`, `blocked` (refused by the egress guard when sending), `cancelled` (the customer opted
+             *     out of SMS or has no mobile any more) or `failed` (the gateway refused it, or gave up after retries).
+             */
+            status: string;
         };
         StaffPage: {
             items: components["schemas"]["StaffView"][];
@@ -4045,6 +4123,144 @@ export interface operations {
             };
         };
     };
+    get_api_v1_customers__customer_id__sms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsList"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_customers__customer_id__sms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendSms"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsView"];
+                };
+            };
+            /** @description Invalid request: malformed JSON, unknown or missing fields, bad values */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     post_api_v1_customers__customer_id__unmask: {
         parameters: {
             query?: never;
@@ -4488,6 +4704,64 @@ export interface operations {
             };
             /** @description The body is too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_api_v1_exports__export_id__deliver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveredView"];
+                };
+            };
+            /** @description Not logged in, or the session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not allowed: missing permission, unfinished login step or CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such object within the caller's scope */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -40,6 +40,7 @@ export type Permission =
   | 'export.approve'
   | 'customer.assign'
   | 'customer.consent'
+  | 'customer.sms'
   | 'wecom.contact.link'
   | 'wecom.tag.manage'
   | 'wecom.contact.tag'
@@ -397,6 +398,26 @@ export interface ConsentBody {
   source: ConsentSource
   /** 1 to 500 characters after trimming; recorded in the audit trail. */
   reason: string
+}
+
+/** `POST /customers/{id}/sms`: the text only; the number is the customer's own mobile on record. */
+export interface SmsBody {
+  /** 1 to 469 characters after trimming; line breaks allowed. */
+  text: string
+}
+
+export type SmsStatus = 'pending' | 'sent' | 'blocked' | 'cancelled' | 'failed'
+
+/** One SMS to a customer, as its status: never the text or the number. */
+export interface SmsView {
+  id: string
+  customer_id: string
+  status: SmsStatus | string
+  attempts: number
+  last_error?: string | null
+  requested_by: string
+  created_at: string
+  sent_at?: string | null
 }
 
 export type ExportStatus = 'ready' | 'pending_approval' | 'approved' | 'rejected' | 'downloaded' | 'expired'

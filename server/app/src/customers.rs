@@ -100,7 +100,13 @@ pub(crate) fn row_of(
         created_at,
         updated_at: now,
         address: opt(sealed::CUSTOMER_ADDRESS, v.address.as_deref())?,
+        address_idx: v.address.as_deref().map(|a| address_index(vault, a)).transpose()?,
     })
+}
+
+/// The keyed index of an address as the egress guard compares it (normalised, whole).
+pub(crate) fn address_index(vault: &Vault, address: &str) -> Result<String> {
+    index(vault, sealed::CUSTOMER_ADDRESS, &siyu_domain::egress::normalize_address(address))
 }
 
 /// Creates or updates customers by customer number, each item judged on its own: valid items are written (all
@@ -434,6 +440,52 @@ pub fn backfill_name_prefixes(conn: &mut DbConn, env: &Env) -> Result<usize> {
         filled += n;
         if n == 0 {
             // Every row of the page changed meanwhile (their writers fill the indexes); never spin on them.
+            break;
+        }
+    }
+    crate::keys::flush_usage(conn, &vault)?;
+    Ok(filled)
+}
+
+/// Fills the address index of customers written before it existed (migration 000020 cannot: the addresses are
+/// sealed). Run at start after the vault opened, like [`backfill_name_prefixes`]: pages of 500, each one
+/// transaction with its audit record `customer.address_index_backfill`; returns how many were filled.
+pub fn backfill_address_index(conn: &mut DbConn, env: &Env) -> Result<usize> {
+    let vault = env.vault.clone();
+    let why = Purpose::system(PurposeKind::Compare, "address index backfill").map_err(vault_err)?;
+    let mut filled = 0usize;
+    loop {
+        let page = store::missing_address_idx(conn, 500)?;
+        if page.is_empty() {
+            break;
+        }
+        let mut updates = Vec::with_capacity(page.len());
+        for (id, sealed_address) in &page {
+            let address = open(&vault, sealed::CUSTOMER_ADDRESS, id, sealed_address, &why)?;
+            updates.push((id, sealed_address, address_index(&vault, &address)?));
+        }
+        let now = env.now();
+        let n = write_tx(conn, |c| -> Result<usize> {
+            let mut n = 0;
+            for (id, sealed_address, idx) in &updates {
+                n += store::set_address_idx(c, id, sealed_address, idx)? as usize;
+            }
+            audit::append(
+                c,
+                &siyu_store::audit::AuditContext {
+                    actor_name: "system".into(),
+                    actor_roles: "engine".into(),
+                    client_addr: "local".into(),
+                    ..Default::default()
+                },
+                &AuditEvent::success("customer.address_index_backfill", "customer", "")
+                    .with_detail(serde_json::json!({"filled": n})),
+                now,
+            )?;
+            Ok(n)
+        })?;
+        filled += n;
+        if n == 0 {
             break;
         }
     }

@@ -243,6 +243,57 @@ pub fn download(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &s
     })
 }
 
+/// A masked export delivered to the outbound folder.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeliveredFile {
+    pub file_name: String,
+    pub sha256: String,
+    pub rows: i64,
+}
+
+/// Delivers a masked export to the outbound folder (`outbound.dir`) for another system, through the one guarded
+/// writer (`outbound::deliver`). An unmasked export never goes there: it was approved for its requester to
+/// download, once, and a file in a shared folder has neither a single reader nor an expiry (REQUIREMENTS J.62).
+pub fn deliver(conn: &mut DbConn, env: &Env, meta: &Meta, p: &Principal, id: &str) -> Result<DeliveredFile> {
+    p.require(Permission::DataExport)?;
+    let now = env.now();
+    let row = visible(conn, p, id)?;
+    if !row.masked {
+        return Err(AppError::refused(
+            "export_download_only",
+            "an unmasked export is downloaded by its requester only; it is never delivered to the outbound folder",
+            "未脱敏导出仅限申请人下载，不得投递到外发目录",
+        ));
+    }
+    let after = rules::download(&state(&row), &p.staff_id, now).map_err(refusal)?;
+    crate::outbound::dir(env)?;
+    let node = siyu_store::org::get_in_scope(conn, &row.node_id, &p.scope)?;
+    let requester = format!("{} ({})", p.name, p.username);
+    let (bytes, rows) = build(conn, env, &row, &node.path, &requester)?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let short: String = row.id.chars().filter(|c| c.is_ascii_hexdigit()).take(12).collect();
+    let file_name = format!("siyu-customers-masked-{short}-{}.csv", now.format("%Y%m%d-%H%M%S"));
+    let path = crate::outbound::deliver(conn, env, &p.audit(meta), &file_name, &bytes)?;
+    let recorded = write_tx(conn, |c| -> Result<()> {
+        store::downloaded(c, id, &row.status, after.as_str(), &sha256, rows)?;
+        audit::append(
+            c,
+            &p.audit(meta),
+            &AuditEvent::success("export.deliver", "export", id).with_detail(serde_json::json!({
+                "sha256": sha256, "rows": rows, "masked": true, "kind": row.kind, "file": file_name,
+            })),
+            now,
+        )?;
+        Ok(())
+    });
+    if let Err(e) = recorded {
+        // Not recorded, so not delivered: a file without its audit record must not stay for others to take.
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(DeliveredFile { file_name, sha256, rows })
+}
+
 /// The CSV: a UTF-8 byte-order mark (spreadsheets then read Chinese correctly), the watermark line, the header,
 /// one line per customer under `path`.
 fn build(conn: &mut DbConn, env: &Env, row: &ExportRow, path: &str, requester: &str) -> Result<(Vec<u8>, i64)> {

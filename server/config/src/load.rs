@@ -75,6 +75,9 @@ fn resolve_secret_files(s: &mut Settings) -> Result<(), ConfigError> {
     if let Some(p) = &s.crm.token_file {
         s.crm.token = Some(read_secret("crm.token_file", p)?);
     }
+    if let Some(p) = &s.sms.token_file {
+        s.sms.token = Some(read_secret("sms.token_file", p)?);
+    }
     for (i, corp) in s.wecom.corps.iter_mut().enumerate() {
         if let Some(p) = &corp.secret_file {
             corp.secret = Some(read_secret(&format!("wecom.corps[{i}].secret_file"), p)?);
@@ -135,6 +138,21 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
         }
     }
     positive("crm.timeout_secs", s.crm.timeout_secs as i64)?;
+    if let Some(u) = &s.sms.base_url {
+        if !(u.starts_with("https://") || u.starts_with("http://")) {
+            return Err(ConfigError::new("sms.base_url", "must start with https:// (or http:// inside the bank)"));
+        }
+        let a = &s.sms.account;
+        if a.is_empty() || a.len() > 64 || !a.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError::new("sms.account", "must be 1 to 64 visible ASCII characters"));
+        }
+    }
+    positive("sms.timeout_secs", s.sms.timeout_secs as i64)?;
+    if let Some(d) = &s.outbound.dir {
+        if !d.is_dir() {
+            return Err(ConfigError::new("outbound.dir", format!("{} is not a folder", d.display())));
+        }
+    }
     let a = &s.auth;
     positive("auth.session_idle_minutes", a.session_idle_minutes)?;
     positive("auth.admin_session_idle_minutes", a.admin_session_idle_minutes)?;

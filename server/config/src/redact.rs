@@ -40,6 +40,9 @@ pub fn redacted(s: &Settings) -> serde_json::Value {
     if c.crm.token.is_some() {
         c.crm.token = Some(HIDDEN.into());
     }
+    if c.sms.token.is_some() {
+        c.sms.token = Some(HIDDEN.into());
+    }
     if c.smtp.password.is_some() {
         c.smtp.password = Some(HIDDEN.into());
     }
@@ -63,8 +66,10 @@ mod tests {
         s.database.url = "postgres://siyu:hunter2@db:5432/siyu?sslmode=require".into();
         s.smtp.password = Some("mailpw".into());
         s.crm.token = Some("crm-bearer".into());
+        s.sms.token = Some("sms-bearer".into());
         let text = redacted(&s).to_string();
         assert!(!text.contains("hunter2") && !text.contains("mailpw") && !text.contains("crm-bearer"), "{text}");
+        assert!(!text.contains("sms-bearer"), "{text}");
         assert!(text.contains("postgres://siyu:<redacted>@db:5432/siyu?sslmode=require"));
         assert_eq!(redact_url("postgres://h/db?user=a&password=x"), "postgres://h/db?user=a&password=<redacted>");
         assert_eq!(redact_url("sqlite://./data/siyu.db"), "sqlite://./data/siyu.db");

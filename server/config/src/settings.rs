@@ -35,6 +35,8 @@ pub struct Settings {
     pub smtp: Smtp,
     pub wecom: Wecom,
     pub crm: Crm,
+    pub sms: Sms,
+    pub outbound: Outbound,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -257,11 +259,57 @@ impl Default for Import {
 }
 
 /// Exceptions to the egress guard, configured explicitly.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Egress {
-    /// Let an SMS through the bank's gateway carry a mobile number (the customer's own).
-    pub allow_mobile_in_sms: bool,
+    /// Let an SMS through the bank's gateway carry the recipient customer's own mobile number, and no other.
+    pub allow_sms_own_mobile: bool,
+}
+
+impl Default for Egress {
+    fn default() -> Self {
+        Self { allow_sms_own_mobile: true }
+    }
+}
+
+/// The bank's own SMS gateway (an HTTP service inside the bank): the contract is in docs/sms.md.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sms {
+    /// `https://sms-gw.bank.internal/api`; siyu posts to `{base_url}/messages`. Unset: no SMS.
+    pub base_url: Option<String>,
+    /// The account siyu sends as, issued by the gateway's operators.
+    pub account: String,
+    /// The bearer token sent to the gateway (prefer `token_file`).
+    pub token: Option<String>,
+    pub token_file: Option<PathBuf>,
+    pub http_proxy: Option<String>,
+    /// PEM bundle of CAs to trust instead of the public roots (the bank's internal CA).
+    pub ca_file: Option<PathBuf>,
+    pub timeout_secs: u64,
+}
+
+impl Default for Sms {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            account: "siyu".into(),
+            token: None,
+            token_file: None,
+            http_proxy: None,
+            ca_file: None,
+            timeout_secs: 10,
+        }
+    }
+}
+
+/// Files siyu delivers to other systems.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Outbound {
+    /// The folder other systems pick files up from (it must exist). Unset: nothing is delivered, exports are
+    /// downloaded only.
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -55,7 +55,7 @@ impl CrmClient {
             b = b.proxy(ureq::Proxy::new(p).map_err(|e| CrmError::Config(format!("proxy: {e}")))?);
         }
         if let Some(pem) = &s.ca_bundle_pem {
-            b = b.tls_config(Arc::new(tls_with_roots(pem)?));
+            b = b.tls_config(Arc::new(crate::tls::with_roots(pem).map_err(CrmError::Config)?));
         }
         let url = format!("{}/customers", s.base_url.trim_end_matches('/'));
         Ok(CrmClient { agent: b.build(), url, token: s.token.clone() })
@@ -86,21 +86,6 @@ impl CrmClient {
             Err(ureq::Error::Transport(t)) => Err(CrmError::Unavailable(t.kind().to_string())),
         }
     }
-}
-
-fn tls_with_roots(pem: &[u8]) -> Result<rustls::ClientConfig, CrmError> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut std::io::BufReader::new(pem)) {
-        let cert = cert.map_err(|e| CrmError::Config(format!("CA bundle: {e}")))?;
-        roots.add(cert).map_err(|e| CrmError::Config(format!("CA bundle: {e}")))?;
-    }
-    if roots.is_empty() {
-        return Err(CrmError::Config("CA bundle holds no certificate".into()));
-    }
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CrmError::Config(e.to_string()))
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
 }
 
 #[cfg(test)]

@@ -3,4 +3,6 @@
 
 pub mod crm;
 pub mod mail;
+pub mod sms;
+mod tls;
 pub mod wecom;

@@ -65,6 +65,7 @@ enum_with_codes!(
         ExportApprove => "export.approve",
         CustomerConsent => "customer.consent",
         CustomerAssign => "customer.assign",
+        CustomerSms => "customer.sms",
         WecomContactLink => "wecom.contact.link",
         WecomTagManage => "wecom.tag.manage",
         WecomContactTag => "wecom.contact.tag",
@@ -104,6 +105,7 @@ impl Role {
                 CustomerWrite,
                 CustomerAssign,
                 CustomerConsent,
+                CustomerSms,
                 PiiUnmask,
                 DataExport,
                 WecomContactLink,
@@ -119,13 +121,16 @@ impl Role {
                 CustomerRead,
                 CustomerAssign,
                 CustomerConsent,
+                CustomerSms,
                 WecomContactLink,
                 WecomContactTag,
                 WecomChannelManage,
                 WecomTransfer,
                 WecomTargetWrite,
             ],
-            Role::Rm | Role::RemoteRm => &[OrgRead, CustomerRead, CustomerConsent, WecomContactLink, WecomContactTag],
+            Role::Rm | Role::RemoteRm => {
+                &[OrgRead, CustomerRead, CustomerConsent, CustomerSms, WecomContactLink, WecomContactTag]
+            }
         }
     }
 

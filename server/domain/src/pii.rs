@@ -18,6 +18,7 @@ pub use detect::{
 pub use mask::{
     aum_band, mask_address, mask_card, mask_id_number, mask_mobile, mask_name, mask_value, DEFAULT_AUM_BOUNDS_YUAN,
 };
+pub(crate) use normalize::{fold_width, is_layout};
 pub use normalize::{normalize_digits, normalize_id_number, normalize_mobile};
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod inbound;
 mod job;
 pub mod mail_outbox;
 pub mod rewrap;
+pub mod sms_outbox;
 pub mod wecom_inbox;
 pub mod wecom_sync;
 pub mod wecom_tags;

@@ -79,8 +79,9 @@ fn prepared(cli: &Cli) -> Result<(Pool, Env), Failure> {
     let mut c = conn(&pool)?;
     run_migrations(&mut c)?;
     let env = env_of(s, &mut c, stderr_warning)?;
-    // Name-prefix indexes of rows written before they existed (a no-op once done).
+    // Name-prefix and address indexes of rows written before they existed (a no-op once done).
     siyu_app::customers::backfill_name_prefixes(&mut c, &env)?;
+    siyu_app::customers::backfill_address_index(&mut c, &env)?;
     drop(c);
     Ok((pool, env))
 }
@@ -241,6 +242,10 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     if filled > 0 {
         tracing::info!(filled, "filled the name-prefix indexes of existing customers");
     }
+    let filled = siyu_app::customers::backfill_address_index(&mut *conn(&pool)?, &env)?;
+    if filled > 0 {
+        tracing::info!(filled, "filled the address indexes of existing customers");
+    }
     let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> = vec![
         Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),
         Arc::new(siyu_engine::wecom_tags::WecomTags::default()),
@@ -251,6 +256,10 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     // Mail is off until `smtp.host` is set; queued mail then waits in the outbox.
     if let Some(relay) = siyu_app::mail::relay(&env).map_err(|e| Failure(format!("smtp: {e}")))? {
         pollers.push(Arc::new(siyu_engine::mail_outbox::MailOutbox::new(Box::new(relay))));
+    }
+    // SMS is off until `sms.base_url` is set; requested messages then wait in the outbox.
+    if let Some(gateway) = siyu_app::sms::gateway(&env).map_err(|e| Failure(format!("sms: {e}")))? {
+        pollers.push(Arc::new(siyu_engine::sms_outbox::SmsOutbox::new(Box::new(gateway))));
     }
     let engine = Arc::new(
         siyu_engine::Engine::new(

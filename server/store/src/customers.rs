@@ -34,6 +34,8 @@ pub struct CustomerRow {
     pub name_p1_idx: Option<String>,
     pub name_p2_idx: Option<String>,
     pub address: Option<String>,
+    /// Keyed index of the normalised whole address (`egress::normalize_address`), for the egress guard.
+    pub address_idx: Option<String>,
 }
 
 /// Which blind index a search uses.
@@ -80,6 +82,11 @@ pub fn update(conn: &mut DbConn, row: &CustomerRow) -> Result<()> {
     Ok(())
 }
 
+/// A customer whatever the scope (the engine's sends, after a scoped request).
+pub fn get(conn: &mut DbConn, id: &str) -> Result<CustomerRow> {
+    Ok(customers::table.find(id).select(CustomerRow::as_select()).first(conn)?)
+}
+
 /// A customer only if their managing node lies inside `scope`; outside it is refused like a missing one.
 pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<CustomerRow> {
     let (row, path): (CustomerRow, String) = customers::table
@@ -96,11 +103,66 @@ pub fn get_in_scope(conn: &mut DbConn, id: &str, scope: &Scope) -> Result<Custom
 
 /// Whether any customer's name has one of these keyed indexes (the egress guard's question).
 pub fn any_name(conn: &mut DbConn, name_idxs: &[String]) -> Result<bool> {
-    if name_idxs.is_empty() {
-        return Ok(false);
+    Ok(!present(conn, Compared::Name, name_idxs, 1)?.is_empty())
+}
+
+/// A keyed index the egress guard compares outbound text with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compared {
+    Name,
+    Address,
+    CustomerNo,
+}
+
+/// Which of `idxs` are some customer's index of that kind (at most `limit` of them), asked in chunks so a long
+/// payload stays under both backends' limits on bound parameters.
+pub fn present(conn: &mut DbConn, kind: Compared, idxs: &[String], limit: usize) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for chunk in idxs.chunks(500) {
+        let rows: Vec<Option<String>> = match kind {
+            Compared::Name => customers::table
+                .filter(customers::name_idx.eq_any(chunk))
+                .select(customers::name_idx.nullable())
+                .limit(limit as i64)
+                .load(conn)?,
+            Compared::Address => customers::table
+                .filter(customers::address_idx.eq_any(chunk))
+                .select(customers::address_idx)
+                .limit(limit as i64)
+                .load(conn)?,
+            Compared::CustomerNo => customers::table
+                .filter(customers::customer_no_idx.eq_any(chunk))
+                .select(customers::customer_no_idx.nullable())
+                .limit(limit as i64)
+                .load(conn)?,
+        };
+        found.extend(rows.into_iter().flatten());
+        if found.len() >= limit {
+            found.truncate(limit);
+            break;
+        }
     }
-    let n: i64 = customers::table.filter(customers::name_idx.eq_any(name_idxs)).count().get_result(conn)?;
-    Ok(n > 0)
+    Ok(found)
+}
+
+/// Up to `limit` (row id, sealed address) of customers with an address but no address index yet (rows written
+/// before the index existed), in id order.
+pub fn missing_address_idx(conn: &mut DbConn, limit: i64) -> Result<Vec<(String, String)>> {
+    Ok(customers::table
+        .filter(customers::address.is_not_null())
+        .filter(customers::address_idx.is_null())
+        .order(customers::id.asc())
+        .limit(limit)
+        .select((customers::id, customers::address.assume_not_null()))
+        .load(conn)?)
+}
+
+/// Fills a customer's address index, only if its address is still `sealed_address` (a concurrent change wins).
+pub fn set_address_idx(conn: &mut DbConn, id: &str, sealed_address: &str, idx: &str) -> Result<bool> {
+    let n = diesel::update(customers::table.find(id).filter(customers::address.eq(sealed_address)))
+        .set(customers::address_idx.eq(idx))
+        .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Customers inside `scope`, not merged into another record, whose `index` equals `idx`: up to `limit` after

@@ -37,6 +37,7 @@ struct Staged<'a> {
     name_p1_idx: Option<&'a str>,
     name_p2_idx: Option<&'a str>,
     address: Option<&'a str>,
+    address_idx: Option<&'a str>,
 }
 
 /// A staged row: the customer as it will be published, and whether it replaces an existing one.
@@ -85,6 +86,7 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
                     name_p1_idx: r.name_p1_idx.as_deref(),
                     name_p2_idx: r.name_p2_idx.as_deref(),
                     address: r.address.as_deref(),
+                    address_idx: r.address_idx.as_deref(),
                 }
             })
             .collect();
@@ -93,7 +95,7 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
             DbConn::Postgres(pg) => {
                 diesel::copy_from(import_customers::table).from_insertable(&staged).execute(pg)?;
             }
-            // SQLite: multi-row INSERTs (NULLs bound explicitly; 23 columns x 500 rows stays under its bind limit).
+            // SQLite: multi-row INSERTs (NULLs bound explicitly; 24 columns x 500 rows stays under its bind limit).
             DbConn::Sqlite(lite) => {
                 for chunk in staged.chunks(500) {
                     diesel::insert_into(import_customers::table).values(chunk).execute(lite)?;
@@ -161,7 +163,7 @@ pub fn clear(conn: &mut DbConn, job_id: &str) -> Result<()> {
 
 const COLUMNS: &str = "customer_no, customer_no_idx, name, name_idx, gender, birth_date, id_number, id_number_idx, \
                        mobile, mobile_idx, risk_level, risk_assessed_on, aum, aum_band, node_id, rm_staff_id, \
-                       name_p1_idx, name_p2_idx, address";
+                       name_p1_idx, name_p2_idx, address, address_idx";
 
 /// Copies a job's staged rows into `customers` — updates of existing customers, then inserts of new ones — and
 /// empties the stage. Run inside the caller's transaction; returns (inserted, updated).

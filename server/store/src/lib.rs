@@ -29,6 +29,7 @@ pub mod page;
 pub mod schema;
 pub mod sealed;
 pub mod sessions;
+pub mod sms_outbox;
 pub mod staff;
 #[cfg(feature = "testing")]
 pub mod testing;

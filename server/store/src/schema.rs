@@ -189,6 +189,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     wecom_tokens,
     wecom_locks,
     mail_outbox,
+    sms_outbox,
     customer_consents,
     wecom_follow_details,
     wecom_contact_links,
@@ -327,6 +328,7 @@ diesel::table! {
         name_p1_idx -> Nullable<Text>,
         name_p2_idx -> Nullable<Text>,
         address -> Nullable<Text>,
+        address_idx -> Nullable<Text>,
     }
 }
 
@@ -384,6 +386,7 @@ diesel::table! {
         name_p1_idx -> Nullable<Text>,
         name_p2_idx -> Nullable<Text>,
         address -> Nullable<Text>,
+        address_idx -> Nullable<Text>,
     }
 }
 
@@ -667,3 +670,21 @@ diesel::table! {
         set_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    sms_outbox (id) {
+        id -> Text,
+        customer_id -> Text,
+        requested_by -> Text,
+        text -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        last_error -> Nullable<Text>,
+        gateway_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(sms_outbox -> customers (customer_id));

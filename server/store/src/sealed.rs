@@ -4,7 +4,7 @@
 use crate::conn::DbConn;
 use crate::error::Result;
 use crate::schema::{
-    accounts, customer_days, customers, holdings, wecom_contact_links, wecom_follow_details, wecom_tokens,
+    accounts, customer_days, customers, holdings, sms_outbox, wecom_contact_links, wecom_follow_details, wecom_tokens,
 };
 use diesel::prelude::*;
 
@@ -84,4 +84,5 @@ sealed_columns! {
     WECOM_REMARK: wecom_follow_details.remark keyed by id as "wecom.remark",
     WECOM_DESCRIPTION: wecom_follow_details.description keyed by id as "wecom.remark",
     WECOM_CONTACT_NAME: wecom_contact_links.name keyed by id as "wecom.contact_name",
+    SMS_TEXT: sms_outbox.text keyed by id as "sms.text",
 }

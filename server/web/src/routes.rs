@@ -3,7 +3,7 @@
 //! exist without a rule.
 
 use crate::handlers::{
-    assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, staff, tokens,
+    assignments, audit, auth, customers, events, exports, health, holdings, merges, org, security, sms, staff, tokens,
     wecom, wecom_channels, wecom_contacts, wecom_tags, wecom_transfers,
 };
 use actix_web::http::Method;
@@ -194,6 +194,9 @@ pub fn table() -> Vec<Route> {
             resp = exports::ExportView),
         route!(GET "/api/v1/exports/{export_id}/download", Perm(P::DataExport), exports::download, "exports",
             "Download the CSV (unmasked: once, by the requester, after approval and a recent re-authentication)"),
+        route!(POST "/api/v1/exports/{export_id}/deliver", Perm(P::DataExport), exports::deliver, "exports",
+            "Deliver a masked export to the outbound folder (unmasked exports are download only)",
+            resp = exports::DeliveredView, status = 201),
         route!(GET "/api/v1/export-approvals", Perm(P::ExportApprove), exports::list, "exports",
             "Every export request, for the approvers", resp = exports::ExportList),
         route!(POST "/api/v1/exports/{export_id}/approve", Perm(P::ExportApprove), exports::approve, "exports",
@@ -213,6 +216,11 @@ pub fn table() -> Vec<Route> {
         route!(PUT "/api/v1/customers/{customer_id}/consent", Perm(P::CustomerConsent), customers::set_consent,
             "customers", "Record a customer's marketing choice for some channels (audited with its source)",
             req = customers::ConsentRequest, resp = customers::ConsentList),
+        route!(POST "/api/v1/customers/{customer_id}/sms", Perm(P::CustomerSms), sms::send, "customers",
+            "Queue an SMS to the customer's own mobile through the bank's gateway (consent and egress guard checked)",
+            req = sms::SendSms, resp = sms::SmsView, status = 202),
+        route!(GET "/api/v1/customers/{customer_id}/sms", Perm(P::CustomerRead), sms::list, "customers",
+            "The customer's SMS, newest first (status only, never the text)", resp = sms::SmsList),
         route!(GET "/api/v1/audit", Perm(P::AuditRead), audit::list, "audit", "Audit records, newest first",
             query = audit::AuditQuery, resp = audit::AuditPage),
         route!(GET "/api/v1/audit/stats", Perm(P::AuditRead), audit::stats, "audit",

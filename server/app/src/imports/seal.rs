@@ -4,7 +4,7 @@
 
 use crate::error::{AppError, Result};
 use siyu_domain::customer::ValidCustomer;
-use siyu_domain::egress::normalize_name;
+use siyu_domain::egress::{normalize_address, normalize_name};
 use siyu_domain::holding::ValidHolding;
 use siyu_domain::pii;
 use siyu_store::customers::CustomerRow;
@@ -57,6 +57,7 @@ pub struct CustomerSealers {
     name_prefix_idx: Indexer,
     id_number_idx: Indexer,
     mobile_idx: Indexer,
+    address_idx: Indexer,
 }
 
 /// A customer to seal: validated, resolved, with its row id.
@@ -85,6 +86,7 @@ impl CustomerSealers {
             name_prefix_idx: vault.indexer(crate::customers::NAME_PREFIX_CLASS).map_err(vault_err)?,
             id_number_idx: indexer(vault, sealed::CUSTOMER_ID_NUMBER)?,
             mobile_idx: indexer(vault, sealed::CUSTOMER_MOBILE)?,
+            address_idx: indexer(vault, sealed::CUSTOMER_ADDRESS)?,
         })
     }
 
@@ -109,6 +111,7 @@ impl CustomerSealers {
             risk_assessed_on: v.risk_assessed_on.map(|d| d.to_string()),
             aum: self.aum.opt(&id, v.aum_fen.map(|a| a.to_string()).as_deref())?,
             address: self.address.opt(&id, v.address.as_deref())?,
+            address_idx: v.address.as_deref().map(|a| self.address_idx.index(&normalize_address(a))),
             aum_band: v.aum_fen.map(|a| pii::aum_band(a, pii::DEFAULT_AUM_BOUNDS_YUAN)).unwrap_or_else(|| "-".into()),
             id,
             node_id,

@@ -133,3 +133,18 @@ pub async fn download(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse,
         .insert_header(("X-Export-Rows", f.rows.to_string()))
         .body(f.bytes))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveredView {
+    /// The file's name in the outbound folder.
+    pub file_name: String,
+    pub sha256: String,
+    pub rows: i64,
+}
+
+/// Delivers a masked export to the outbound folder (unmasked ones are download only).
+pub async fn deliver(ctx: Ctx, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let f = ctx.with_principal(move |c, env, meta, p| ops::deliver(c, env, meta, p, &id)).await?;
+    Ok(HttpResponse::Created().json(DeliveredView { file_name: f.file_name, sha256: f.sha256, rows: f.rows }))
+}

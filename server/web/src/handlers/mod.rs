@@ -11,6 +11,7 @@ pub mod holdings;
 pub mod merges;
 pub mod org;
 pub mod security;
+pub mod sms;
 pub mod staff;
 pub mod tokens;
 pub mod wecom;

@@ -114,6 +114,8 @@ fn sample_body(method: &str, path: &str, t: &Targets, n: usize) -> Option<Value>
         ("PUT", "/api/v1/customers/{customer_id}/consent") => {
             json!({"channels": ["sms"], "opted_out": true, "source": "customer", "reason": "matrix"})
         }
+        // No gateway is configured in the matrix: allowed callers in scope are refused (`sms_not_configured`).
+        ("POST", "/api/v1/customers/{customer_id}/sms") => json!({"text": "您好，矩阵"}),
         ("POST", "/api/v1/exports/{export_id}/approve") | ("POST", "/api/v1/exports/{export_id}/reject") => {
             json!({"note": "matrix"})
         }
