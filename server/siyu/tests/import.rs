@@ -121,6 +121,31 @@ fn bad_rows_are_reported_and_over_the_threshold_the_file_is_refused() {
 }
 
 #[test]
+fn a_customer_repeated_in_the_same_batch_or_a_later_one_is_rejected_and_the_first_row_kept() {
+    let env = Env::new();
+    let mut rows: Vec<String> = (0..2_500).map(row).collect();
+    rows[7] = rows[6].replace(",139", ",138"); // the next line, same batch, same customer number
+    rows[2_100] = rows[5].replace(",139", ",137"); // three batches later
+    let o = env.import(&env.write("repeats.csv", file_of(&rows).as_bytes()), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("loaded 2498") && out(&o).contains("rejected 2"), "{}", out(&o));
+    let report_path = out(&o).split("reject report: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let report = std::fs::read_to_string(&report_path).unwrap();
+    let repeats: Vec<&str> = report.lines().filter(|l| l.contains("appears twice")).collect();
+    assert_eq!(repeats.len(), 2, "{report}");
+    assert!(repeats[0].starts_with("9,customer_no,") && repeats[1].starts_with("2102,customer_no,"), "{report}");
+    assert_eq!(env.customers(), 2_498);
+    // The first row of each stays: its mobile, not the repeat's, is what a search by mobile finds.
+    let mobiles: Vec<Option<String>> = siyu_store::schema::customers::table
+        .select(siyu_store::schema::customers::mobile_idx)
+        .load(&mut env.conn())
+        .unwrap();
+    assert_eq!(mobiles.iter().flatten().count(), 2_498);
+    let staged: i64 = siyu_store::schema::import_customers::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(staged, 0, "the stage is emptied");
+}
+
+#[test]
 fn a_file_with_authentication_data_is_refused_and_its_values_written_nowhere() {
     let env = Env::new();
     let text = format!("{HEADER},card_pin\n{},864209\n", row(1));

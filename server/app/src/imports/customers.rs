@@ -95,14 +95,11 @@ pub(super) fn stage(
     // Two queries for the whole batch, not two per row.
     let idxs: Vec<String> = valid.iter().map(|x| x.4.clone()).collect();
     let existing = siyu_store::customers::existing_by_idx(conn, &idxs)?;
-    let staged_before = imports::already_staged(conn, job_id, &idxs)?;
     for (line_no, v, node, rm, idx) in valid {
-        if staged_before.contains(&idx) || !seen.insert(idx.clone()) {
-            rejects.push(RejectRow {
-                line_no,
-                field: "customer_no".into(),
-                reason: "the same customer appears twice in this file".into(),
-            });
+        // A repeat within the batch is left out here; one in an earlier batch when publishing
+        // (`imports::reject_repeats`).
+        if !seen.insert(idx.clone()) {
+            rejects.push(RejectRow { line_no, field: "customer_no".into(), reason: imports::REPEATED.into() });
             continue;
         }
         let (id, created_at, is_existing) = match existing.get(&idx) {

@@ -378,6 +378,9 @@ pub fn publish(
     file: &CheckedFile,
     max_reject_share: f64,
 ) -> Result<Published> {
+    if dataset == Dataset::Customers {
+        imports::reject_repeats(conn, job_id)?;
+    }
     let rejected = imports::rejected(conn, job_id)?;
     let now = env.now();
     let action = format!("import.{}", dataset.as_str());
