@@ -398,90 +398,81 @@ pub fn get(conn: &mut DbConn, env: &Env, p: &Principal, id: &str) -> Result<Mask
 }
 
 /// Fills the name-prefix indexes of customers written before they existed (the migration that added them
-/// cannot: the names are sealed). Run at start, after the vault opened; pages of 500, each one transaction with
-/// its audit record; returns how many were filled. Nothing to do costs one indexed query.
+/// cannot: the names are sealed). Run at start, after the vault opened; returns how many were filled. Nothing to
+/// do costs one indexed query.
 pub fn backfill_name_prefixes(conn: &mut DbConn, env: &Env) -> Result<usize> {
     let vault = env.vault.clone();
     let why = Purpose::system(PurposeKind::Compare, "name prefix backfill").map_err(vault_err)?;
-    let mut filled = 0usize;
-    loop {
-        let page = store::missing_name_prefixes(conn, 500)?;
-        if page.is_empty() {
-            break;
-        }
-        let mut updates = Vec::with_capacity(page.len());
-        for (id, sealed_name) in &page {
+    backfill(
+        conn,
+        env,
+        "customer.name_index_backfill",
+        store::missing_name_prefixes,
+        |id, sealed_name| {
             let name = open(&vault, sealed::CUSTOMER_NAME, id, sealed_name, &why)?;
             let (p1, p2) = siyu_domain::customer::name_prefixes(&name);
             let p1 = p1.map(|x| name_prefix_index(&vault, &x)).transpose()?;
             let p2 = p2.map(|x| name_prefix_index(&vault, &x)).transpose()?;
-            updates.push((id, sealed_name, p1, p2));
-        }
-        let now = env.now();
-        let n = write_tx(conn, |c| -> Result<usize> {
-            let mut n = 0;
-            for (id, sealed_name, p1, p2) in &updates {
-                n += store::set_name_prefixes(c, id, sealed_name, p1.as_deref(), p2.as_deref())? as usize;
-            }
-            audit::append(
-                c,
-                &siyu_store::audit::AuditContext {
-                    actor_name: "system".into(),
-                    actor_roles: "engine".into(),
-                    client_addr: "local".into(),
-                    ..Default::default()
-                },
-                &AuditEvent::success("customer.name_index_backfill", "customer", "")
-                    .with_detail(serde_json::json!({"filled": n})),
-                now,
-            )?;
-            Ok(n)
-        })?;
-        filled += n;
-        if n == 0 {
-            // Every row of the page changed meanwhile (their writers fill the indexes); never spin on them.
-            break;
-        }
-    }
-    crate::keys::flush_usage(conn, &vault)?;
-    Ok(filled)
+            Ok((p1, p2))
+        },
+        |c, id, sealed_name, (p1, p2)| store::set_name_prefixes(c, id, sealed_name, p1.as_deref(), p2.as_deref()),
+    )
 }
 
 /// Fills the address index of customers written before it existed (migration 000020 cannot: the addresses are
-/// sealed). Run at start after the vault opened, like [`backfill_name_prefixes`]: pages of 500, each one
-/// transaction with its audit record `customer.address_index_backfill`; returns how many were filled.
+/// sealed). Run at start after the vault opened, like [`backfill_name_prefixes`]; returns how many were filled.
 pub fn backfill_address_index(conn: &mut DbConn, env: &Env) -> Result<usize> {
     let vault = env.vault.clone();
     let why = Purpose::system(PurposeKind::Compare, "address index backfill").map_err(vault_err)?;
+    backfill(
+        conn,
+        env,
+        "customer.address_index_backfill",
+        store::missing_address_idx,
+        |id, sealed_address| address_index(&vault, &open(&vault, sealed::CUSTOMER_ADDRESS, id, sealed_address, &why)?),
+        |c, id, sealed_address, idx| store::set_address_idx(c, id, sealed_address, idx),
+    )
+}
+
+/// A page of (id, sealed value) of the customers still missing an index, at most `limit` long.
+type MissingPage = fn(&mut DbConn, i64) -> siyu_store::error::Result<Vec<(String, String)>>;
+
+/// A keyed index computed from a sealed column for the rows that lack it: pages of 500 (`page` lists (id, sealed
+/// value) of rows still missing it), each written in one transaction with its audit record `action` and the count
+/// filled. `set` writes a row's index only if its sealed value is still the one read (a writer that changed the
+/// row meanwhile filled it itself), so a page whose rows all changed ends the loop instead of spinning on it.
+fn backfill<T>(
+    conn: &mut DbConn,
+    env: &Env,
+    action: &str,
+    page: MissingPage,
+    compute: impl Fn(&str, &str) -> Result<T>,
+    set: impl Fn(&mut DbConn, &str, &str, &T) -> siyu_store::error::Result<bool>,
+) -> Result<usize> {
     let mut filled = 0usize;
     loop {
-        let page = store::missing_address_idx(conn, 500)?;
-        if page.is_empty() {
+        let rows = page(conn, 500)?;
+        if rows.is_empty() {
             break;
         }
-        let mut updates = Vec::with_capacity(page.len());
-        for (id, sealed_address) in &page {
-            let address = open(&vault, sealed::CUSTOMER_ADDRESS, id, sealed_address, &why)?;
-            updates.push((id, sealed_address, address_index(&vault, &address)?));
-        }
+        let updates = rows
+            .iter()
+            .map(|(id, sealed_value)| Ok((id, sealed_value, compute(id, sealed_value)?)))
+            .collect::<Result<Vec<_>>>()?;
         let now = env.now();
         let n = write_tx(conn, |c| -> Result<usize> {
             let mut n = 0;
-            for (id, sealed_address, idx) in &updates {
-                n += store::set_address_idx(c, id, sealed_address, idx)? as usize;
+            for (id, sealed_value, index) in &updates {
+                n += set(c, id, sealed_value, index)? as usize;
             }
-            audit::append(
-                c,
-                &siyu_store::audit::AuditContext {
-                    actor_name: "system".into(),
-                    actor_roles: "engine".into(),
-                    client_addr: "local".into(),
-                    ..Default::default()
-                },
-                &AuditEvent::success("customer.address_index_backfill", "customer", "")
-                    .with_detail(serde_json::json!({"filled": n})),
-                now,
-            )?;
+            let system = siyu_store::audit::AuditContext {
+                actor_name: "system".into(),
+                actor_roles: "engine".into(),
+                client_addr: "local".into(),
+                ..Default::default()
+            };
+            let event = AuditEvent::success(action, "customer", "").with_detail(serde_json::json!({"filled": n}));
+            audit::append(c, &system, &event, now)?;
             Ok(n)
         })?;
         filled += n;
@@ -489,7 +480,7 @@ pub fn backfill_address_index(conn: &mut DbConn, env: &Env) -> Result<usize> {
             break;
         }
     }
-    crate::keys::flush_usage(conn, &vault)?;
+    crate::keys::flush_usage(conn, &env.vault)?;
     Ok(filled)
 }
 
