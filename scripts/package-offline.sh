@@ -86,7 +86,7 @@ siyu $VERSION — offline installation bundle
   images/siyu-$VERSION-oci.tar      OCI image archive   (skopeo copy oci-archive:…  docker://REGISTRY/siyu/siyu:$VERSION)
   images/siyu-$VERSION-docker.tar   docker-archive      (docker load -i …  /  ctr -n k8s.io images import …)
   images/IMAGE_DIGEST               the image manifest digest (pin it: image.digest in the chart values)
-  chart/siyu-$VERSION.tgz           Helm chart; chart/values-examples/ has SQLite pilot, PostgreSQL HA, ingress, netpol
+  chart/siyu-$VERSION.tgz           Helm chart; chart/values-examples/ has SQLite pilot, PostgreSQL HA, ingress, netpol, connectors
   sbom/siyu-$VERSION.cdx.json       CycloneDX 1.5 software bill of materials
   docs/                             install.md (start here), configuration.md, operations.md
   tools/verify-bundle.sh            checks this bundle: sha256 sums and structure

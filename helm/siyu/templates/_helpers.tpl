@@ -85,6 +85,15 @@ Guards: refuse value combinations that cannot work, with a message that says wha
 {{- if and .Values.autoscaling.enabled (lt (int .Values.autoscaling.maxReplicas) (int .Values.autoscaling.minReplicas)) }}
 {{- fail "autoscaling.maxReplicas must not be below autoscaling.minReplicas." }}
 {{- end }}
+{{- range $name := list "sms" "crm" }}
+{{- $cfg := default dict (get $.Values.config $name) }}
+{{- if and (get $cfg "base_url") (not (get (get $.Values $name) "existingSecret")) }}
+{{- fail (printf "config.%s.base_url is set but %s.existingSecret is not: the %s needs a bearer token, from a Secret whose key %s.tokenKey holds it." $name $name (ternary "SMS gateway" "CRM" (eq $name "sms")) $name) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.outbound.enabled (not .Values.outbound.existingClaim) }}
+{{- fail "outbound.enabled=true needs outbound.existingClaim: the PVC that holds the outbound folder other systems pick files up from." }}
+{{- end }}
 {{- range .Values.wecom.corps }}
 {{- if not .existingSecret }}
 {{- fail (printf "wecom.corps[%s] needs existingSecret: the Secret with its secret, token and encoding AES key." .name) }}
@@ -184,6 +193,16 @@ SQLite URL, file paths of mounted secrets). Secrets themselves never appear here
 {{- $_ := set $smtp "password_file" (printf "%s/smtp/%s" $dir .Values.smtp.passwordKey) }}
 {{- $_ := set $c "smtp" $smtp }}
 {{- end }}
+{{- range $name := list "sms" "crm" }}
+{{- $v := get $.Values $name }}
+{{- $sect := default dict (get $c $name) }}
+{{- if $v.existingSecret }}{{ $_ := set $sect "token_file" (printf "%s/%s/%s" $dir $name $v.tokenKey) }}{{ end }}
+{{- if $v.caSecret }}{{ $_ := set $sect "ca_file" (printf "/etc/siyu/%s-ca/ca.crt" $name) }}{{ end }}
+{{- if $sect }}{{ $_ := set $c $name $sect }}{{ end }}
+{{- end }}
+{{- if .Values.outbound.enabled }}
+{{- $_ := set $c "outbound" (dict "dir" .Values.outbound.mountPath) }}
+{{- end }}
 {{- $wecom := dict }}
 {{- with .Values.wecom.httpProxy }}{{ $_ := set $wecom "http_proxy" . }}{{ end }}
 {{- with .Values.wecom.caSecret }}{{ $_ := set $wecom "ca_file" "/etc/siyu/wecom-ca/ca.crt" }}{{ end }}
@@ -242,6 +261,27 @@ SQLite URL, file paths of mounted secrets). Secrets themselves never appear here
     items:
       - key: {{ .Values.smtp.passwordKey }}
         path: {{ .Values.smtp.passwordKey }}
+{{- end }}
+{{- range $name := list "sms" "crm" }}
+{{- $v := get $.Values $name }}
+{{- if $v.existingSecret }}
+- name: secret-{{ $name }}
+  secret:
+    secretName: {{ $v.existingSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ $v.tokenKey }}
+        path: {{ $v.tokenKey }}
+{{- end }}
+{{- if $v.caSecret }}
+- name: {{ $name }}-ca
+  secret:
+    secretName: {{ $v.caSecret }}
+    defaultMode: 0444
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}
 {{- end }}
 {{- range .Values.wecom.corps }}
 - name: secret-wecom-{{ .name | lower | replace "_" "-" }}
@@ -304,6 +344,19 @@ SQLite URL, file paths of mounted secrets). Secrets themselves never appear here
   mountPath: {{ $dir }}/smtp
   readOnly: true
 {{- end }}
+{{- range $name := list "sms" "crm" }}
+{{- $v := get $.Values $name }}
+{{- if $v.existingSecret }}
+- name: secret-{{ $name }}
+  mountPath: {{ $dir }}/{{ $name }}
+  readOnly: true
+{{- end }}
+{{- if $v.caSecret }}
+- name: {{ $name }}-ca
+  mountPath: /etc/siyu/{{ $name }}-ca
+  readOnly: true
+{{- end }}
+{{- end }}
 {{- range .Values.wecom.corps }}
 - name: secret-wecom-{{ .name | lower | replace "_" "-" }}
   mountPath: {{ $dir }}/wecom/{{ .name }}
@@ -356,6 +409,14 @@ glance in `kubectl describe` where each secret comes from. Values are paths, nev
 {{- if .Values.smtp.existingSecret }}
 - name: SIYU__SMTP__PASSWORD_FILE
   value: {{ printf "%s/smtp/%s" $dir .Values.smtp.passwordKey | quote }}
+{{- end }}
+{{- if .Values.sms.existingSecret }}
+- name: SIYU__SMS__TOKEN_FILE
+  value: {{ printf "%s/sms/%s" $dir .Values.sms.tokenKey | quote }}
+{{- end }}
+{{- if .Values.crm.existingSecret }}
+- name: SIYU__CRM__TOKEN_FILE
+  value: {{ printf "%s/crm/%s" $dir .Values.crm.tokenKey | quote }}
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
