@@ -101,6 +101,8 @@ pub(crate) fn row_of(
         updated_at: now,
         address: opt(sealed::CUSTOMER_ADDRESS, v.address.as_deref())?,
         address_idx: v.address.as_deref().map(|a| address_index(vault, a)).transpose()?,
+        // Written by the API, not by an import: the next file naming this customer rewrites the row.
+        row_digest: None,
     })
 }
 

@@ -53,6 +53,31 @@ pub struct ValidCustomer {
     pub address: Option<String>,
 }
 
+impl ValidCustomer {
+    /// Everything an import writes of this customer, once resolved to its outlet and RM, as one text: equal texts
+    /// mean the import would write the same row (its keyed MAC is the row's digest). Fields are separated by a
+    /// control character no validated field holds; the leading tag changes whenever the fields do.
+    pub fn import_text(&self, node_id: &str, rm_staff_id: Option<&str>) -> String {
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "\u{0}".into());
+        [
+            "customer.v1".to_string(),
+            self.customer_no.clone(),
+            self.name.clone(),
+            self.gender.as_str().to_string(),
+            opt(self.birth_date.map(|d| d.to_string())),
+            opt(self.id_number.clone()),
+            opt(self.mobile.clone()),
+            opt(self.risk_level.map(|r| r.as_str().to_string())),
+            opt(self.risk_assessed_on.map(|d| d.to_string())),
+            opt(self.aum_fen.map(|a| a.to_string())),
+            opt(self.address.clone()),
+            node_id.to_string(),
+            opt(rm_staff_id.map(str::to_string)),
+        ]
+        .join("\u{1f}")
+    }
+}
+
 /// The longest address accepted, in characters (a mainland address with building and room fits in well under it).
 pub const ADDRESS_MAX_CHARS: usize = 200;
 

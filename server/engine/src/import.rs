@@ -175,6 +175,7 @@ impl JobHandler for Import {
             "rows": p.file.rows,
             "inserted": published.inserted,
             "updated": published.updated,
+            "unchanged": published.unchanged,
             "closed": published.closed,
             "rejected": published.rejected,
             "report": p.report,

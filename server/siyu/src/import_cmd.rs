@@ -55,13 +55,15 @@ pub fn run(dataset: Dataset, args: &ImportArgs, pool: &Pool, env: &Env) -> Resul
     match done.status {
         JobStatus::Succeeded => {
             let r = done.result.unwrap_or_default();
+            let unchanged = r["unchanged"].as_i64().unwrap_or(0);
             let closed = match dataset {
                 Dataset::Holdings => format!(", {} closed", r["closed"].as_i64().unwrap_or(0)),
+                Dataset::Customers if unchanged > 0 => format!(", {unchanged} unchanged"),
                 Dataset::Customers => String::new(),
             };
             println!(
                 "loaded {} row(s) ({} new, {} updated{closed}), rejected {}; reject report: {}",
-                r["inserted"].as_i64().unwrap_or(0) + r["updated"].as_i64().unwrap_or(0),
+                r["inserted"].as_i64().unwrap_or(0) + r["updated"].as_i64().unwrap_or(0) + unchanged,
                 r["inserted"],
                 r["updated"],
                 r["rejected"],

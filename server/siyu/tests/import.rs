@@ -35,7 +35,7 @@ fn a_good_file_loads_with_its_control_file_and_the_same_file_twice_changes_nothi
     // The next day's file updates the same customers by number.
     let next: Vec<String> = (0..10).map(|i| row(i).replace("C1,", "C2,")).collect();
     let o = env.import(&env.write("customers-20261123.csv", file_of(&next).as_bytes()), &[]);
-    assert!(out(&o).contains("(0 new, 10 updated)"), "{}", out(&o));
+    assert!(out(&o).contains("(0 new, 2 updated, 8 unchanged)"), "only risk level C1 changed: {}", out(&o));
     assert_eq!(env.customers(), 50);
 }
 
@@ -118,6 +118,56 @@ fn bad_rows_are_reported_and_over_the_threshold_the_file_is_refused() {
     assert!(!o.status.success());
     assert!(out(&o).contains("refused whole"), "{}", out(&o));
     assert_eq!(env2.customers(), 0);
+}
+
+#[test]
+fn a_next_days_file_rewrites_only_the_customers_that_changed() {
+    use siyu_store::schema::customers::dsl as c;
+    let env = Env::new();
+    let rows: Vec<String> = (0..50).map(row).collect();
+    let o = env.import(&env.write("day1.csv", file_of(&rows).as_bytes()), &[]);
+    assert!(out(&o).contains("(50 new, 0 updated)"), "{}", out(&o));
+    let before: Vec<(String, String, chrono::NaiveDateTime)> =
+        c::customers.select((c::id, c::name, c::updated_at)).order(c::id).load(&mut env.conn()).unwrap();
+
+    // Day 2: ten customers' risk assessed again, one customer is new, the rest as they were.
+    let mut day2: Vec<String> = rows.clone();
+    for r in day2.iter_mut().take(10) {
+        *r = r.replace(",2026-01-01,", ",2026-02-01,"); // risk assessed again
+    }
+    day2.push(row(50));
+    let o = env.import(&env.write("day2.csv", file_of(&day2).as_bytes()), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("loaded 51 row(s) (1 new, 10 updated, 40 unchanged), rejected 0"), "{}", out(&o));
+    let after: Vec<(String, String, chrono::NaiveDateTime)> =
+        c::customers.select((c::id, c::name, c::updated_at)).order(c::id).load(&mut env.conn()).unwrap();
+    let untouched = before.iter().filter(|b| after.contains(b)).count();
+    assert_eq!(untouched, 40, "unchanged rows keep their very ciphertexts and update time");
+
+    // Another writer (a reassignment) changes a row: the next file naming the customer rewrites it.
+    let (id, rm): (String, Option<String>) =
+        c::customers.filter(c::rm_staff_id.is_null()).select((c::id, c::rm_staff_id)).first(&mut env.conn()).unwrap();
+    let rm1: String = siyu_store::schema::staff::table
+        .filter(siyu_store::schema::staff::employee_no.eq("E-RM1"))
+        .select(siyu_store::schema::staff::id)
+        .first(&mut env.conn())
+        .unwrap();
+    let by = siyu_store::assignments::By { actor: None, reason: "test" };
+    assert!(siyu_store::assignments::set_rm(&mut env.conn(), &id, rm.as_deref(), Some(&rm1), by, chrono::Utc::now())
+        .unwrap());
+    let day3 = format!("{}\n", file_of(&day2)); // the same rows, another file
+    let o = env.import(&env.write("day3.csv", day3.as_bytes()), &[]);
+    assert!(out(&o).contains("(0 new, 1 updated, 50 unchanged)"), "{}", out(&o));
+    let back: Option<String> = c::customers.find(&id).select(c::rm_staff_id).first(&mut env.conn()).unwrap();
+    assert_eq!(back, None, "the file's owner is written back");
+
+    // A line repeating a customer found unchanged earlier in the file is a repeat, even if it differs.
+    let mut day4 = day2.clone();
+    day4.push(day2[30].replace(",139", ",137"));
+    let o = env.import(&env.write("day4.csv", file_of(&day4).as_bytes()), &["--max-reject-share", "0.05"]);
+    assert!(out(&o).contains("(0 new, 0 updated, 51 unchanged), rejected 1"), "{}", out(&o));
+    let staged: i64 = siyu_store::schema::import_unchanged::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(staged, 0, "the notes of unchanged lines are emptied");
 }
 
 #[test]

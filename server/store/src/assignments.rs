@@ -142,7 +142,12 @@ pub fn set_rm(
         return Ok(false);
     }
     diesel::update(customers::table.find(customer_id))
-        .set((customers::rm_staff_id.eq(to), customers::updated_at.eq(to_db(now))))
+        // The row no longer holds what the last import wrote: the next file that names it rewrites it.
+        .set((
+            customers::rm_staff_id.eq(to),
+            customers::updated_at.eq(to_db(now)),
+            customers::row_digest.eq(None::<String>),
+        ))
         .execute(conn)?;
     record_owner(conn, customer_id, "rm", from, to, by, now)?;
     Ok(true)

@@ -36,6 +36,9 @@ pub struct CustomerRow {
     pub address: Option<String>,
     /// Keyed index of the normalised whole address (`egress::normalize_address`), for the egress guard.
     pub address_idx: Option<String>,
+    /// Keyed MAC of what the last import wrote (the import's own fields, with the outlet and RM it resolved): a
+    /// file repeating them leaves the row alone. Any other writer clears it.
+    pub row_digest: Option<String>,
 }
 
 /// Which blind index a search uses.
@@ -60,15 +63,23 @@ pub fn by_customer_no_idx(conn: &mut DbConn, idx: &str) -> Result<Option<Custome
 
 /// The customers among `idxs` (customer-number indexes) that exist: index → (id, created_at). One query for a
 /// whole batch of an import.
-pub fn existing_by_idx(
-    conn: &mut DbConn,
-    idxs: &[String],
-) -> Result<std::collections::HashMap<String, (String, NaiveDateTime)>> {
-    let rows: Vec<(String, String, NaiveDateTime)> = customers::table
+/// A stored customer as an import sees it: its id, when it was created, and the digest of what the last import
+/// wrote (`CustomerRow::row_digest`).
+pub struct Existing {
+    pub id: String,
+    pub created_at: NaiveDateTime,
+    pub row_digest: Option<String>,
+}
+
+pub fn existing_by_idx(conn: &mut DbConn, idxs: &[String]) -> Result<std::collections::HashMap<String, Existing>> {
+    let rows: Vec<(String, String, NaiveDateTime, Option<String>)> = customers::table
         .filter(customers::customer_no_idx.eq_any(idxs))
-        .select((customers::customer_no_idx, customers::id, customers::created_at))
+        .select((customers::customer_no_idx, customers::id, customers::created_at, customers::row_digest))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(idx, id, at)| (idx, (id, at))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(idx, id, created_at, row_digest)| (idx, Existing { id, created_at, row_digest }))
+        .collect())
 }
 
 pub fn insert(conn: &mut DbConn, row: &CustomerRow) -> Result<()> {

@@ -4,7 +4,7 @@
 use crate::conn::DbConn;
 use crate::customers::CustomerRow;
 use crate::error::Result;
-use crate::schema::{import_customers, import_rejects};
+use crate::schema::{import_customers, import_rejects, import_unchanged};
 use crate::time::to_db;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -38,6 +38,7 @@ struct Staged<'a> {
     name_p2_idx: Option<&'a str>,
     address: Option<&'a str>,
     address_idx: Option<&'a str>,
+    row_digest: Option<&'a str>,
 }
 
 /// A staged row: the customer as it will be published, and whether it replaces an existing one.
@@ -45,6 +46,20 @@ pub struct StagedRow {
     pub line_no: i64,
     pub existing: bool,
     pub row: CustomerRow,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = import_unchanged)]
+struct Noted<'a> {
+    job_id: &'a str,
+    line_no: i64,
+    customer_no_idx: &'a str,
+}
+
+/// A line whose customer is stored exactly as the file has it: only counted.
+pub struct Unchanged {
+    pub line_no: i64,
+    pub customer_no_idx: String,
 }
 
 /// A line left out: the field and the rule, never the value.
@@ -56,7 +71,13 @@ pub struct RejectRow {
 
 /// Stages one batch (rows and rejects) in one transaction, so a checkpoint after it describes committed work.
 /// Not audited: staging changes nothing anyone sees; publishing is the audited change.
-pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[RejectRow]) -> Result<()> {
+pub fn stage(
+    conn: &mut DbConn,
+    job_id: &str,
+    rows: &[StagedRow],
+    rejects: &[RejectRow],
+    unchanged: &[Unchanged],
+) -> Result<()> {
     conn.transaction(|c| {
         let staged: Vec<Staged<'_>> = rows
             .iter()
@@ -86,6 +107,7 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
                     name_p1_idx: r.name_p1_idx.as_deref(),
                     name_p2_idx: r.name_p2_idx.as_deref(),
                     address: r.address.as_deref(),
+                    row_digest: r.row_digest.as_deref(),
                     address_idx: r.address_idx.as_deref(),
                 }
             })
@@ -102,8 +124,23 @@ pub fn stage(conn: &mut DbConn, job_id: &str, rows: &[StagedRow], rejects: &[Rej
                 }
             }
         }
+        let noted: Vec<Noted<'_>> = unchanged
+            .iter()
+            .map(|u| Noted { job_id, line_no: u.line_no, customer_no_idx: &u.customer_no_idx })
+            .collect();
+        for chunk in noted.chunks(500) {
+            match c {
+                DbConn::Postgres(pg) => diesel::insert_into(import_unchanged::table).values(chunk).execute(pg)?,
+                DbConn::Sqlite(lite) => diesel::insert_into(import_unchanged::table).values(chunk).execute(lite)?,
+            };
+        }
         insert_rejects(c, job_id, rejects)
     })
+}
+
+/// How many lines of a job found their customer unchanged.
+pub fn unchanged(conn: &mut DbConn, job_id: &str) -> Result<i64> {
+    Ok(import_unchanged::table.filter(import_unchanged::job_id.eq(job_id)).count().get_result(conn)?)
 }
 
 /// Records the lines a batch left out (any dataset); run inside the batch's transaction.
@@ -125,28 +162,47 @@ pub fn insert_rejects(conn: &mut DbConn, job_id: &str, rejects: &[RejectRow]) ->
 /// job's rejects, the first row of each customer staying: one set-based pass before publishing, instead of an
 /// index on the stage and a lookup per batch while staging. Returns how many it moved.
 pub fn reject_repeats(conn: &mut DbConn, job_id: &str) -> Result<usize> {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        line_no: i64,
+    }
     let p1 = match conn {
         DbConn::Postgres(_) => "$1",
         DbConn::Sqlite(_) => "?1",
     };
-    let repeats = format!(
+    // Lines found unchanged name their customer too: a later line repeating one of them is a repeat as well.
+    let repeats: Vec<i64> = diesel::sql_query(format!(
         "SELECT line_no FROM (SELECT line_no, ROW_NUMBER() OVER (PARTITION BY customer_no_idx ORDER BY line_no) AS n \
-         FROM import_customers WHERE job_id = {p1}) r WHERE n > 1"
-    );
+         FROM (SELECT line_no, customer_no_idx FROM import_customers WHERE job_id = {p1} UNION ALL \
+         SELECT line_no, customer_no_idx FROM import_unchanged WHERE job_id = {p1}) l) r WHERE n > 1"
+    ))
+    .bind::<Text, _>(job_id)
+    .load::<Line>(conn)?
+    .into_iter()
+    .map(|l| l.line_no)
+    .collect();
+    if repeats.is_empty() {
+        return Ok(0);
+    }
+    let rejects: Vec<RejectRow> = repeats
+        .iter()
+        .map(|&line_no| RejectRow { line_no, field: "customer_no".into(), reason: REPEATED.into() })
+        .collect();
     conn.transaction(|c| {
-        let moved = diesel::sql_query(format!(
-            "INSERT INTO import_rejects (job_id, line_no, field, reason) SELECT {p1}, line_no, 'customer_no', \
-             '{REPEATED}' FROM ({repeats}) t"
-        ))
-        .bind::<Text, _>(job_id)
-        .execute(c)?;
-        if moved > 0 {
-            diesel::sql_query(format!("DELETE FROM import_customers WHERE job_id = {p1} AND line_no IN ({repeats})"))
-                .bind::<Text, _>(job_id)
-                .execute(c)?;
+        for chunk in repeats.chunks(500) {
+            let staged = import_customers::table
+                .filter(import_customers::job_id.eq(job_id))
+                .filter(import_customers::line_no.eq_any(chunk));
+            diesel::delete(staged).execute(c)?;
+            let unchanged = import_unchanged::table
+                .filter(import_unchanged::job_id.eq(job_id))
+                .filter(import_unchanged::line_no.eq_any(chunk));
+            diesel::delete(unchanged).execute(c)?;
         }
-        Ok(moved)
-    })
+        insert_rejects(c, job_id, &rejects)
+    })?;
+    Ok(repeats.len())
 }
 
 /// Why a second row of one customer is left out.
@@ -179,12 +235,13 @@ pub fn rejects(conn: &mut DbConn, job_id: &str) -> Result<Vec<(i64, String, Stri
 /// Drops a job's staged rows (after publishing, or when the file is rejected whole).
 pub fn clear(conn: &mut DbConn, job_id: &str) -> Result<()> {
     diesel::delete(import_customers::table.filter(import_customers::job_id.eq(job_id))).execute(conn)?;
+    diesel::delete(import_unchanged::table.filter(import_unchanged::job_id.eq(job_id))).execute(conn)?;
     Ok(())
 }
 
 const COLUMNS: &str = "customer_no, customer_no_idx, name, name_idx, gender, birth_date, id_number, id_number_idx, \
                        mobile, mobile_idx, risk_level, risk_assessed_on, aum, aum_band, node_id, rm_staff_id, \
-                       name_p1_idx, name_p2_idx, address, address_idx";
+                       name_p1_idx, name_p2_idx, row_digest, address, address_idx";
 
 /// Copies a job's staged rows into `customers` — updates of existing customers, then inserts of new ones — and
 /// empties the stage. Run inside the caller's transaction; returns (inserted, updated).

@@ -329,6 +329,7 @@ diesel::table! {
         name_p2_idx -> Nullable<Text>,
         address -> Nullable<Text>,
         address_idx -> Nullable<Text>,
+        row_digest -> Nullable<Text>,
     }
 }
 
@@ -387,6 +388,15 @@ diesel::table! {
         name_p2_idx -> Nullable<Text>,
         address -> Nullable<Text>,
         address_idx -> Nullable<Text>,
+        row_digest -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    import_unchanged (job_id, line_no) {
+        job_id -> Text,
+        line_no -> BigInt,
+        customer_no_idx -> Text,
     }
 }
 

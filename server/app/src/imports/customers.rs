@@ -7,7 +7,7 @@ use crate::Env;
 use siyu_domain::customer::Rejection;
 use siyu_domain::layout;
 use siyu_domain::org::Scope;
-use siyu_store::imports::{self, RejectRow, StagedRow};
+use siyu_store::imports::{self, RejectRow, StagedRow, Unchanged};
 use siyu_store::time::to_db;
 use siyu_store::DbConn;
 use std::collections::{HashMap, HashSet};
@@ -95,6 +95,7 @@ pub(super) fn stage(
     // Two queries for the whole batch, not two per row.
     let idxs: Vec<String> = valid.iter().map(|x| x.4.clone()).collect();
     let existing = siyu_store::customers::existing_by_idx(conn, &idxs)?;
+    let mut unchanged = Vec::new();
     for (line_no, v, node, rm, idx) in valid {
         // A repeat within the batch is left out here; one in an earlier batch when publishing
         // (`imports::reject_repeats`).
@@ -102,8 +103,14 @@ pub(super) fn stage(
             rejects.push(RejectRow { line_no, field: "customer_no".into(), reason: imports::REPEATED.into() });
             continue;
         }
+        let row_digest = sealers.row_idx.index(&v.import_text(&node, rm.as_deref()));
         let (id, created_at, is_existing) = match existing.get(&idx) {
-            Some((id, at)) => (id.clone(), *at, true),
+            // What the last import wrote, and nobody changed since: nothing to seal or write.
+            Some(e) if e.row_digest.as_deref() == Some(row_digest.as_str()) => {
+                unchanged.push(Unchanged { line_no, customer_no_idx: idx });
+                continue;
+            }
+            Some(e) => (e.id.clone(), e.created_at, true),
             None => (uuid::Uuid::now_v7().to_string(), now, false),
         };
         to_seal.push(CustomerToSeal {
@@ -114,6 +121,7 @@ pub(super) fn stage(
             node_id: node,
             rm_staff_id: rm,
             created_at,
+            row_digest,
         });
     }
     // Sealing is the costly part: on every core, in order.
@@ -121,6 +129,6 @@ pub(super) fn stage(
         let (line_no, existing) = (c.line_no, c.existing);
         Ok(StagedRow { line_no, existing, row: sealers.row(c, now)? })
     })?;
-    imports::stage(conn, job_id, &rows, &rejects)?;
+    imports::stage(conn, job_id, &rows, &rejects, &unchanged)?;
     Ok(())
 }

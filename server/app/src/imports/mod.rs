@@ -339,7 +339,7 @@ pub fn stage_batch(
 /// row of the file (a PostgreSQL crash empties the unlogged stage).
 pub fn accounted(conn: &mut DbConn, dataset: Dataset, job_id: &str) -> Result<i64> {
     let staged = match dataset {
-        Dataset::Customers => imports::staged(conn, job_id)?,
+        Dataset::Customers => imports::staged(conn, job_id)? + imports::unchanged(conn, job_id)?,
         Dataset::Holdings => holding_imports::staged(conn, job_id)?,
     };
     Ok(staged + imports::rejected(conn, job_id)?)
@@ -362,6 +362,8 @@ pub fn restart(conn: &mut DbConn, dataset: Dataset, job_id: &str) -> Result<()> 
 pub struct Published {
     pub inserted: usize,
     pub updated: usize,
+    /// Customers the file repeats exactly as stored (always 0 for holdings): left as they are.
+    pub unchanged: i64,
     /// Holdings of the listed customers that the file no longer has (always 0 for customers).
     pub closed: usize,
     pub rejected: i64,
@@ -407,6 +409,10 @@ pub fn publish(
             format!("{} 行中有 {rejected} 行无效，超过 {:.1}%：文件被整体拒绝", file.rows, max_reject_share * 100.0),
         ));
     }
+    let unchanged = match dataset {
+        Dataset::Customers => imports::unchanged(conn, job_id)?,
+        Dataset::Holdings => 0,
+    };
     let published = write_tx(conn, |c| -> Result<Published> {
         let (inserted, updated, closed) = match dataset {
             Dataset::Customers => {
@@ -423,12 +429,12 @@ pub fn publish(
             c,
             ctx,
             &AuditEvent::success(&action, "job", job_id).with_detail(serde_json::json!({
-                "rows": file.rows, "inserted": inserted, "updated": updated, "closed": closed, "rejected": rejected,
-                "sha256": file.sha256,
+                "rows": file.rows, "inserted": inserted, "updated": updated, "unchanged": unchanged, "closed": closed,
+                "rejected": rejected, "sha256": file.sha256,
             })),
             now,
         )?;
-        Ok(Published { inserted, updated, closed, rejected })
+        Ok(Published { inserted, updated, unchanged, closed, rejected })
     })?;
     crate::keys::flush_usage(conn, &env.vault)?;
     Ok(published)

@@ -53,6 +53,8 @@ pub struct CustomerSealers {
     aum: Col,
     address: Col,
     pub no_idx: Indexer,
+    /// The digest of what an import writes of a row (`ValidCustomer::import_text`).
+    pub row_idx: Indexer,
     name_idx: Indexer,
     name_prefix_idx: Indexer,
     id_number_idx: Indexer,
@@ -69,7 +71,11 @@ pub struct CustomerToSeal {
     pub node_id: String,
     pub rm_staff_id: Option<String>,
     pub created_at: chrono::NaiveDateTime,
+    pub row_digest: String,
 }
+
+/// The key class of customers' row digests (what an import wrote, `ValidCustomer::import_text`).
+pub const ROW_DIGEST_CLASS: &str = "customer.row_digest";
 
 impl CustomerSealers {
     pub fn new(vault: &Vault) -> Result<Self> {
@@ -82,6 +88,7 @@ impl CustomerSealers {
             aum: Col::new(vault, sealed::CUSTOMER_AUM)?,
             address: Col::new(vault, sealed::CUSTOMER_ADDRESS)?,
             no_idx: indexer(vault, sealed::CUSTOMER_NO)?,
+            row_idx: vault.indexer(ROW_DIGEST_CLASS).map_err(vault_err)?,
             name_idx: indexer(vault, sealed::CUSTOMER_NAME)?,
             name_prefix_idx: vault.indexer(crate::customers::NAME_PREFIX_CLASS).map_err(vault_err)?,
             id_number_idx: indexer(vault, sealed::CUSTOMER_ID_NUMBER)?,
@@ -92,7 +99,7 @@ impl CustomerSealers {
 
     /// The row a customer becomes (as `customers::row_of`).
     pub fn row(&self, c: CustomerToSeal, now: chrono::NaiveDateTime) -> Result<CustomerRow> {
-        let CustomerToSeal { v, id, node_id, rm_staff_id, created_at, .. } = c;
+        let CustomerToSeal { v, id, node_id, rm_staff_id, created_at, row_digest, .. } = c;
         let (p1, p2) = siyu_domain::customer::name_prefixes(&v.name);
         Ok(CustomerRow {
             name_p1_idx: p1.map(|p| self.name_prefix_idx.index(&p)),
@@ -118,6 +125,7 @@ impl CustomerSealers {
             rm_staff_id,
             created_at,
             updated_at: now,
+            row_digest: Some(row_digest),
         })
     }
 }

@@ -1,0 +1,3 @@
+DROP TABLE import_unchanged;
+ALTER TABLE import_customers DROP COLUMN row_digest;
+ALTER TABLE customers DROP COLUMN row_digest;

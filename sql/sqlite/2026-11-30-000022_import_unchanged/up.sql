@@ -1,0 +1,13 @@
+-- A daily file repeats most customers as they were. `row_digest` is a keyed MAC of what the last import wrote (the
+-- validated fields with the resolved outlet and RM); a row whose new digest equals it is left as it is, neither
+-- sealed nor written again, and only its line is noted in `import_unchanged` so the job still accounts for every
+-- row of the file. Any other writer of those fields clears the digest, so a row changed elsewhere is rewritten by
+-- the next file that mentions it.
+ALTER TABLE customers ADD COLUMN row_digest TEXT;
+ALTER TABLE import_customers ADD COLUMN row_digest TEXT;
+CREATE TABLE import_unchanged (
+    job_id           TEXT NOT NULL,
+    line_no          BIGINT NOT NULL,
+    customer_no_idx  TEXT NOT NULL,
+    PRIMARY KEY (job_id, line_no)
+);
