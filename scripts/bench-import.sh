@@ -49,6 +49,23 @@ PY
 
 read -r C_S C_RSS < <(measure "$BIN" import customers "$CUST" --require-control --max-reject-share 0)
 read -r H_S H_RSS < <(measure "$BIN" import holdings "$HOLD" --require-control --max-reject-share 0)
+# The next day's customers file: the same customers, 1% of them with a changed AUM (a daily T+1 snapshot).
+NEXT="$WORK/customers-next.csv"
+python3 - "$CUST" "$NEXT" <<'PY'
+import csv, hashlib, sys
+src, dst = sys.argv[1], sys.argv[2]
+with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="", encoding="utf-8") as g:
+    r, w = csv.reader(f), csv.writer(g, lineterminator="\n")
+    header = next(r); w.writerow(header); aum = header.index("aum"); n = 0
+    for i, row in enumerate(r):
+        if i % 100 == 0 and row[aum]:
+            row[aum] = f"{float(row[aum]) + 1:.2f}"
+        w.writerow(row); n += 1
+data = open(dst, "rb").read()
+open(dst + ".ctl", "w").write(f"rows={n}\nsha256={hashlib.sha256(data).hexdigest()}\n")
+PY
+read -r N_S N_RSS < <(measure "$BIN" import customers "$NEXT" --require-control --max-reject-share 0)
+rm -f "$NEXT" "$NEXT.ctl"
 psql -q "${PG%/postgres}/copy_bench" -c "CREATE TABLE customers (customer_no text, name text, id_number text,
     mobile text, gender text, birth_date text, risk_level text, risk_assessed_on text, aum text, outlet_code text,
     rm_employee_no text)" -c "CREATE TABLE holdings (customer_no text, product_code text, product_name text,
@@ -69,15 +86,16 @@ PLAIN_MB=$(du -cm "$CUST" "$HOLD" | tail -1 | cut -f1)
 rm -f "$WORK"/sealed-*.copy
 LOADED=$(psql -qtA "${PG%/postgres}/siyu_bench" -c "SELECT (SELECT count(*) FROM customers) || ' customers, ' || (SELECT count(*) FROM holdings) || ' holdings'")
 
-python3 - "$ROWS" "$HROWS" "$LOADED" "$C_S" "$C_RSS" "$H_S" "$H_RSS" "$CC_S" "$CH_S" "$SC_S" "$SH_S" "$PLAIN_MB" "$SEALED_MB" <<'PY'
+python3 - "$ROWS" "$HROWS" "$LOADED" "$C_S" "$C_RSS" "$H_S" "$H_RSS" "$CC_S" "$CH_S" "$SC_S" "$SH_S" "$PLAIN_MB" "$SEALED_MB" "$N_S" <<'PY'
 import sys
 n, hn, loaded = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-cs, crss, hs, hrss, ccs, chs, scs, shs, pmb, smb = (float(x) for x in sys.argv[4:14])
+cs, crss, hs, hrss, ccs, chs, scs, shs, pmb, smb, ns = (float(x) for x in sys.argv[4:15])
 print(f"import benchmark: {n} customers and {hn} holdings (demo bank), PostgreSQL, release build, 2-core machine")
 print(f"  siyu import customers (sealed + indexed, staged, published): {cs:8.2f} s {n / cs:9.0f} rows/s  peak RSS {crss / 1024:.0f} MiB")
 print(f"  siyu import holdings  (sealed, merged, staged, published):   {hs:8.2f} s {hn / hs:9.0f} rows/s  peak RSS {hrss / 1024:.0f} MiB")
 print(f"  PostgreSQL COPY of the same plaintext rows:                  {ccs + chs:8.2f} s {(n + hn) / (ccs + chs):9.0f} rows/s  (customers {ccs:.2f} s, holdings {chs:.2f} s)")
 print(f"  PostgreSQL COPY of siyu's sealed rows, plain tables:       {scs + shs:8.2f} s {(n + hn) / (scs + shs):9.0f} rows/s  (customers {scs:.2f} s, holdings {shs:.2f} s; {smb:.0f} MB vs {pmb:.0f} MB plaintext)")
+print(f"  next day's customers file (1% changed), unchanged rows skipped: {ns:8.2f} s {n / ns:9.0f} rows/s  ({ns / ccs:.1f}x the COPY of the day-1 file)")
 print(f"  loaded: {loaded}")
 print(f"  ratio: siyu takes {(cs + hs) / (ccs + chs):.1f}x the time of COPY (customers {cs / ccs:.1f}x, holdings {hs / chs:.1f}x; goal: within 2x)")
 print(f"  writing the sealed rows alone takes {(scs + shs) / (ccs + chs):.1f}x the plaintext COPY; siyu takes {(cs + hs) / (scs + shs):.1f}x that")
