@@ -35,6 +35,18 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// The statement that updates `table`'s rows from a job's staged copies of them (`stage` rows of job `p1` marked
+/// `existing`, matched by id): `columns` from the stage, `updated_at` to `p2`. One join, not a subquery per row
+/// (which, without an index on the stage's id, read the whole stage for every updated row).
+pub fn update_from_stage(table: &str, stage: &str, columns: &str, p1: &str, p2: &str) -> String {
+    let from_stage: Vec<String> = columns.split(',').map(|c| format!("s.{}", c.trim())).collect();
+    format!(
+        "UPDATE {table} SET ({columns}, updated_at) = ({}, {p2}) FROM {stage} s \
+         WHERE s.job_id = {p1} AND s.existing AND s.id = {table}.id",
+        from_stage.join(", ")
+    )
+}
+
 /// Whether loading `rows` more rows into `table` should take the bulk path: on PostgreSQL, for a load of at least
 /// `MIN_ROWS` that is at least as large as the table (counting stops at `rows`, so asking costs no more than
 /// the load's own size).

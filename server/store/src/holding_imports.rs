@@ -138,11 +138,7 @@ pub fn publish(conn: &mut DbConn, job_id: &str, now: DateTime<Utc>) -> Result<Pu
          AND NOT EXISTS (SELECT 1 FROM import_holdings s WHERE s.job_id = {p1} \
          AND s.customer_id = holdings.customer_id AND s.product_code = holdings.product_code)"
     );
-    let update = format!(
-        "UPDATE holdings SET ({COLUMNS}, updated_at) = \
-         (SELECT {COLUMNS}, {p2} FROM import_holdings s WHERE s.job_id = {p1} AND s.id = holdings.id) \
-         WHERE id IN (SELECT id FROM import_holdings WHERE job_id = {p1} AND existing)"
-    );
+    let update = crate::bulk::update_from_stage("holdings", "import_holdings", COLUMNS, p1, p2);
     let insert = format!(
         "INSERT INTO holdings (id, {COLUMNS}, created_at, updated_at) \
          SELECT id, {COLUMNS}, {p2}, {p2} FROM import_holdings WHERE job_id = {p1} AND NOT existing ORDER BY line_no"

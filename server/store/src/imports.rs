@@ -266,11 +266,7 @@ pub fn publish(conn: &mut DbConn, job_id: &str, actor: Option<&str>, now: DateTi
             .bind::<diesel::sql_types::Nullable<Text>, _>(actor)
             .execute(conn)?;
     }
-    let update = format!(
-        "UPDATE customers SET ({COLUMNS}, updated_at) = \
-         (SELECT {COLUMNS}, {p2} FROM import_customers s WHERE s.job_id = {p1} AND s.id = customers.id) \
-         WHERE id IN (SELECT id FROM import_customers WHERE job_id = {p1} AND existing)"
-    );
+    let update = crate::bulk::update_from_stage("customers", "import_customers", COLUMNS, p1, p2);
     let insert = format!(
         "INSERT INTO customers (id, {COLUMNS}, created_at, updated_at) \
          SELECT id, {COLUMNS}, {p2}, {p2} FROM import_customers WHERE job_id = {p1} AND NOT existing ORDER BY line_no"
