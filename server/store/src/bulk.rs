@@ -8,11 +8,15 @@
 //!
 //! The cost: dropping an index locks the table against readers until the transaction commits, which is why it
 //! is only worth it, and only used, when the table is small next to the load. SQLite keeps its indexes.
+//!
+//! The statements that publish an import's stage into its table (`update_from_stage`, `insert_from_stage`) live here
+//! too, one shape for every dataset.
 
 use crate::conn::DbConn;
 use crate::error::Result;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 
 /// Below this many rows the ordinary path is quick enough not to lock anyone out.
 const MIN_ROWS: i64 = 10_000;
@@ -45,6 +49,39 @@ pub fn update_from_stage(table: &str, stage: &str, columns: &str, p1: &str, p2: 
          WHERE s.job_id = {p1} AND s.existing AND s.id = {table}.id",
         from_stage.join(", ")
     )
+}
+
+/// Inserts a job's new staged rows (`stage` rows of job `job_id` not marked `existing`, in line order) into `table`,
+/// `columns` from the stage and both time stamps at `at`; through [`set_aside`] when the load is [`worth_it`].
+/// Returns how many it inserted. Run inside the caller's transaction.
+pub fn insert_from_stage(
+    conn: &mut DbConn,
+    table: &str,
+    stage: &str,
+    columns: &str,
+    job_id: &str,
+    at: NaiveDateTime,
+) -> Result<usize> {
+    let (p1, p2) = match conn {
+        DbConn::Postgres(_) => ("$1", "$2"),
+        DbConn::Sqlite(_) => ("?1", "?2"),
+    };
+    let new_rows: Count =
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {stage} WHERE job_id = {p1} AND NOT existing"))
+            .bind::<Text, _>(job_id)
+            .get_result(conn)?;
+    let insert = format!(
+        "INSERT INTO {table} (id, {columns}, created_at, updated_at) \
+         SELECT id, {columns}, {p2}, {p2} FROM {stage} WHERE job_id = {p1} AND NOT existing ORDER BY line_no"
+    );
+    let run = |c: &mut DbConn| -> Result<usize> {
+        Ok(diesel::sql_query(&insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(at).execute(c)?)
+    };
+    if worth_it(conn, table, new_rows.n)? {
+        set_aside(conn, table, run)
+    } else {
+        run(conn)
+    }
 }
 
 /// Whether loading `rows` more rows into `table` should take the bulk path: on PostgreSQL, for a load of at least

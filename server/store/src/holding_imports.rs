@@ -139,26 +139,10 @@ pub fn publish(conn: &mut DbConn, job_id: &str, now: DateTime<Utc>) -> Result<Pu
          AND s.customer_id = holdings.customer_id AND s.product_code = holdings.product_code)"
     );
     let update = crate::bulk::update_from_stage("holdings", "import_holdings", COLUMNS, p1, p2);
-    let insert = format!(
-        "INSERT INTO holdings (id, {COLUMNS}, created_at, updated_at) \
-         SELECT id, {COLUMNS}, {p2}, {p2} FROM import_holdings WHERE job_id = {p1} AND NOT existing ORDER BY line_no"
-    );
     let t = to_db(now);
     let closed = diesel::sql_query(close).bind::<Text, _>(job_id).execute(conn)?;
     let updated = diesel::sql_query(update).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
-    let new_rows = import_holdings::table
-        .filter(import_holdings::job_id.eq(job_id))
-        .filter(import_holdings::existing.eq(false))
-        .count()
-        .get_result::<i64>(conn)?;
-    let run = |c: &mut DbConn| -> Result<usize> {
-        Ok(diesel::sql_query(&insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(c)?)
-    };
-    let inserted = if crate::bulk::worth_it(conn, "holdings", new_rows)? {
-        crate::bulk::set_aside(conn, "holdings", run)?
-    } else {
-        run(conn)?
-    };
+    let inserted = crate::bulk::insert_from_stage(conn, "holdings", "import_holdings", COLUMNS, job_id, t)?;
     clear(conn, job_id)?;
     Ok(Published { inserted, updated, closed })
 }

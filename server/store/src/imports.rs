@@ -267,25 +267,9 @@ pub fn publish(conn: &mut DbConn, job_id: &str, actor: Option<&str>, now: DateTi
             .execute(conn)?;
     }
     let update = crate::bulk::update_from_stage("customers", "import_customers", COLUMNS, p1, p2);
-    let insert = format!(
-        "INSERT INTO customers (id, {COLUMNS}, created_at, updated_at) \
-         SELECT id, {COLUMNS}, {p2}, {p2} FROM import_customers WHERE job_id = {p1} AND NOT existing ORDER BY line_no"
-    );
     let t = to_db(now);
     let updated = diesel::sql_query(update).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(conn)?;
-    let new_rows = import_customers::table
-        .filter(import_customers::job_id.eq(job_id))
-        .filter(import_customers::existing.eq(false))
-        .count()
-        .get_result::<i64>(conn)?;
-    let run = |c: &mut DbConn| -> Result<usize> {
-        Ok(diesel::sql_query(&insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(t).execute(c)?)
-    };
-    let inserted = if crate::bulk::worth_it(conn, "customers", new_rows)? {
-        crate::bulk::set_aside(conn, "customers", run)?
-    } else {
-        run(conn)?
-    };
+    let inserted = crate::bulk::insert_from_stage(conn, "customers", "import_customers", COLUMNS, job_id, t)?;
     clear(conn, job_id)?;
     Ok((inserted, updated))
 }
