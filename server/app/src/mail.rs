@@ -6,17 +6,14 @@
 use crate::egress;
 use crate::error::{AppError, Result};
 use crate::Env;
-use chrono::Duration;
 use siyu_connectors::mail::{Mail, MailError, MailSender, SmtpSecurity, SmtpSender, SmtpSettings};
 use siyu_domain::egress::Channel;
+use siyu_domain::outbox as outbox_retry;
 use siyu_store::audit::{self, AuditContext, AuditEvent};
 use siyu_store::outbox::{self, OutboxMail};
 use siyu_store::time::to_db;
 use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
-
-/// Attempts before a mail the relay keeps refusing is given up (`failed`).
-pub const MAX_ATTEMPTS: i64 = 8;
 
 /// Mails delivered per call.
 const BATCH: i64 = 50;
@@ -83,11 +80,6 @@ impl Delivered {
     }
 }
 
-/// Backoff after the `attempt`-th failure: 1, 2, 4 … minutes, at most an hour.
-fn backoff(attempt: i64) -> Duration {
-    Duration::minutes((1i64 << attempt.clamp(0, 6)).min(60))
-}
-
 fn system() -> AuditContext {
     AuditContext { actor_name: "system:mail".into(), actor_roles: "system".into(), ..Default::default() }
 }
@@ -97,7 +89,7 @@ pub fn deliver_due(conn: &mut DbConn, env: &Env, relay: &dyn MailSender) -> Resu
     let now = env.now();
     let mut done = Delivered::default();
     for m in outbox::due(conn, to_db(now), BATCH)? {
-        let retry_at = to_db(now + backoff(m.attempts));
+        let retry_at = to_db(now + outbox_retry::backoff(m.attempts));
         if !outbox::claim(conn, &m.id, m.next_attempt_at, retry_at)? {
             continue;
         }
@@ -113,7 +105,7 @@ pub fn deliver_due(conn: &mut DbConn, env: &Env, relay: &dyn MailSender) -> Resu
                 outbox::finish(conn, &m.id, "sent", None, Some(to_db(env.now())))?;
                 done.sent += 1;
             }
-            Err(MailError::Transient(e)) if m.attempts + 1 < MAX_ATTEMPTS => {
+            Err(MailError::Transient(e)) if outbox_retry::may_retry(m.attempts) => {
                 tracing::warn!(mail = %m.id, error = %e, "mail relay: will retry");
                 outbox::finish(conn, &m.id, "pending", Some(&e), None)?;
                 done.retrying += 1;
@@ -138,13 +130,4 @@ pub fn deliver_due(conn: &mut DbConn, env: &Env, relay: &dyn MailSender) -> Resu
         })?;
     }
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn backoff_grows_to_an_hour() {
-        let m = |a| super::backoff(a).num_minutes();
-        assert_eq!((m(0), m(1), m(2), m(5), m(6), m(20)), (1, 2, 4, 32, 60, 60));
-    }
 }

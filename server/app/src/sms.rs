@@ -10,11 +10,12 @@ use crate::error::{AppError, Result};
 use crate::keys::{open_value, seal};
 use crate::principal::{Meta, Principal};
 use crate::Env;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use siyu_connectors::sms::{GatewayClient, Sms, SmsError, SmsSender, SmsSettings};
 use siyu_domain::access::Permission;
 use siyu_domain::consent::ConsentChannel;
 use siyu_domain::egress::Channel;
+use siyu_domain::outbox as outbox_retry;
 use siyu_domain::pii;
 use siyu_store::audit::{self, AuditContext, AuditEvent};
 use siyu_store::customers::{self as customers_store, CustomerRow};
@@ -25,8 +26,6 @@ use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
 use siyu_vault::PurposeKind;
 
-/// Attempts before a message the gateway keeps refusing is given up (`failed`).
-pub const MAX_ATTEMPTS: i64 = 8;
 /// The longest text accepted, in characters (a long SMS is split by the gateway; seven parts at most).
 pub const MAX_TEXT_CHARS: usize = 469;
 /// Messages sent per delivery round.
@@ -204,11 +203,6 @@ impl Delivered {
     }
 }
 
-/// Backoff after the `attempt`-th failure: 1, 2, 4 … minutes, at most an hour.
-fn backoff(attempt: i64) -> Duration {
-    Duration::minutes((1i64 << attempt.clamp(0, 6)).min(60))
-}
-
 fn system() -> AuditContext {
     AuditContext { actor_name: "system:sms".into(), actor_roles: "system".into(), ..Default::default() }
 }
@@ -226,7 +220,7 @@ pub fn deliver_due(conn: &mut DbConn, env: &Env, gateway: &dyn SmsSender) -> Res
     let now = env.now();
     let mut d = Delivered::default();
     for m in store::due(conn, to_db(now), BATCH)? {
-        let retry_at = to_db(now + backoff(m.attempts));
+        let retry_at = to_db(now + outbox_retry::backoff(m.attempts));
         if !store::claim(conn, &m.id, m.next_attempt_at, retry_at)? {
             continue;
         }
@@ -268,7 +262,7 @@ pub fn deliver_due(conn: &mut DbConn, env: &Env, gateway: &dyn SmsSender) -> Res
                 store::finish(conn, &m.id, &o)?;
                 d.sent += 1;
             }
-            Err(SmsError::Transient(e)) if m.attempts + 1 < MAX_ATTEMPTS => {
+            Err(SmsError::Transient(e)) if outbox_retry::may_retry(m.attempts) => {
                 tracing::warn!(sms = %m.id, error = %e, "SMS gateway: will retry");
                 store::finish(
                     conn,
@@ -315,11 +309,5 @@ mod tests {
         assert!(valid_text(&"字".repeat(MAX_TEXT_CHARS + 1)).is_err());
         assert!(valid_text("a\u{7}b").is_err());
         assert_eq!(valid_text(" 您好\n周末沙龙 ").unwrap(), "您好\n周末沙龙");
-    }
-
-    #[test]
-    fn backoff_grows_to_an_hour() {
-        let m = |a| backoff(a).num_minutes();
-        assert_eq!((m(0), m(1), m(6), m(20)), (1, 2, 60, 60));
     }
 }

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod inbound;
 pub mod layout;
 pub mod org;
+pub mod outbox;
 pub mod password;
 pub mod pii;
 pub mod session;
