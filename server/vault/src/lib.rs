@@ -27,4 +27,4 @@ pub use kek::{KekProvider, LocalKek};
 pub use keyring::{validate_key_id, KeyPolicy, KeyRing, KeyUsage, WrappedKey, DEFAULT_ENCRYPTION_LIMIT};
 pub use secret::{Purpose, PurposeKind, Secret, DEFAULT_MASK, MIN_REASON_CHARS};
 pub use suite::{Suite, ROOT_KEY_LEN};
-pub use vault::{IndexKey, Indexer, Sealer, Vault};
+pub use vault::{IndexKey, Indexer, Sealer, Vault, INDEX_BYTES};

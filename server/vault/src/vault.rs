@@ -142,8 +142,8 @@ impl Vault {
         Ok(Secret::new(text))
     }
 
-    /// Keyed MAC of an already-normalised value (normalise with `siyu_domain::pii`), as 64
-    /// lowercase hex characters. Each field class has its own key, derived from the index root,
+    /// Keyed MAC of an already-normalised value (normalise with `siyu_domain::pii`), its first
+    /// [`INDEX_BYTES`] as 32 lowercase hex characters. Each field class has its own key, derived from the index root,
     /// so equal values in different fields do not share an index.
     pub fn blind_index(&self, field_class: &str, normalized: &str) -> Result<String> {
         let mut mac = [0u8; 32];
@@ -251,8 +251,14 @@ static HEX_PAIRS: [[u8; 2]; 256] = {
     t
 };
 
-fn to_hex(bytes: &[u8; 32]) -> String {
-    let mut out = [[0u8; 2]; 32];
+/// How much of the 32-byte MAC a blind index keeps: 128 bits, as NIST SP 800-107 allows for a truncated HMAC.
+/// Two values share an index only by chance, and with 128 bits that takes about 2^64 values; every stored index,
+/// and every btree entry of one, is half the size of the full MAC's.
+pub const INDEX_BYTES: usize = 16;
+
+fn to_hex(mac: &[u8; 32]) -> String {
+    let bytes = &mac[..INDEX_BYTES];
+    let mut out = [[0u8; 2]; INDEX_BYTES];
     for (pair, &b) in out.iter_mut().zip(bytes) {
         *pair = HEX_PAIRS[usize::from(b)];
     }
