@@ -101,6 +101,75 @@ fn fail(e: impl std::fmt::Display) -> JobError {
     JobError::Fatal(e.to_string())
 }
 
+/// A prepared batch and the file line it ends on (the checkpoint once it is written).
+type Prepared = Result<(imports::Prepared, i64), JobError>;
+
+impl Import {
+    /// Stages the file's lines from where `lines` stands, batch by batch, two at a time: one thread reads,
+    /// validates and seals the next batch (CPU, and reads of the database) while this one writes the batch before
+    /// it and records the checkpoint (the database). Each batch is written and checkpointed in file order, as
+    /// when it was one loop, so a resume starts after the last written batch. The reader is at most two batches
+    /// ahead, so memory stays bounded; when either side fails the other stops.
+    fn stage(
+        &self,
+        ctx: &mut JobCtx<'_>,
+        p: &Params,
+        job_id: &str,
+        scope: &Scope,
+        mut lines: Lines,
+    ) -> Result<(), JobError> {
+        let (pool, env, dataset) = (ctx.pool, ctx.env, self.0);
+        let header_lines = p.layout.header_lines();
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(1);
+            s.spawn(move || {
+                let mut resolver = Resolver::default();
+                loop {
+                    let batch = match lines.next_batch(BATCH) {
+                        Ok(b) if b.is_empty() => return,
+                        Ok(b) => b,
+                        Err(e) => {
+                            let _ = tx.send(Err(fail(e)));
+                            return;
+                        }
+                    };
+                    let prepared = pool
+                        .get()
+                        .map_err(|e| JobError::Retry(format!("database: {e}")))
+                        .and_then(|mut c| {
+                            imports::prepare_batch(
+                                &mut c,
+                                env,
+                                scope,
+                                dataset,
+                                &p.file,
+                                &p.layout,
+                                p.encoding,
+                                &batch,
+                                &mut resolver,
+                            )
+                            .map_err(|e| JobError::Retry(e.to_string()))
+                        })
+                        .map(|b| (b, lines.line_no()));
+                    let failed = prepared.is_err();
+                    if tx.send(prepared).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            for prepared in rx {
+                let (batch, line) = prepared?;
+                let mut c = ctx.conn()?;
+                imports::write_batch(&mut c, job_id, &batch).map_err(|e| JobError::Retry(e.to_string()))?;
+                drop(c);
+                let done = (line - header_lines).min(p.file.rows);
+                ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": line})))?;
+            }
+            Ok(())
+        })
+    }
+}
+
 impl JobHandler for Import {
     fn kind(&self) -> &'static str {
         kind_of(self.0)
@@ -116,36 +185,13 @@ impl JobHandler for Import {
         if again.sha256 != p.file.sha256 {
             return Err(JobError::Fatal("the file changed since it was checked: import it again".into()));
         }
-        let mut resolver = Resolver::default();
         let scope = Scope::subtree("/");
         let mut from = after;
         // At most twice: a stage that lost rows (PostgreSQL empties its unlogged stage after a crash) is staged
         // again from the start, so what is published is always the whole file.
         for attempt in 0..2 {
-            let mut lines = Lines::open(&p.path, from).map_err(fail)?;
-            loop {
-                let batch = lines.next_batch(BATCH).map_err(fail)?;
-                if batch.is_empty() {
-                    break;
-                }
-                let mut c = ctx.conn()?;
-                imports::stage_batch(
-                    &mut c,
-                    ctx.env,
-                    &scope,
-                    &job_id,
-                    self.0,
-                    &p.file,
-                    &p.layout,
-                    p.encoding,
-                    &batch,
-                    &mut resolver,
-                )
-                .map_err(|e| JobError::Retry(e.to_string()))?;
-                drop(c);
-                let done = (lines.line_no() - header_lines).min(p.file.rows);
-                ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": lines.line_no()})))?;
-            }
+            let lines = Lines::open(&p.path, from).map_err(fail)?;
+            self.stage(ctx, &p, &job_id, &scope, lines)?;
             let mut c = ctx.conn()?;
             let accounted = imports::accounted(&mut c, self.0, &job_id).map_err(|e| JobError::Retry(e.to_string()))?;
             if accounted == p.file.rows {

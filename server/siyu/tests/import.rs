@@ -309,6 +309,26 @@ fn holdings_load_as_each_listed_customers_snapshot_and_the_same_file_twice_chang
 }
 
 #[test]
+fn a_holding_repeated_in_the_same_batch_or_a_later_one_is_rejected_and_the_first_row_kept() {
+    // 700 customers with 2 holdings each: 1,400 lines, two batches written while the next is prepared.
+    let env = Env::with_customers(700);
+    let mut rows: Vec<String> = (0..700).flat_map(|i| (0..2).map(move |j| holding_row(i, j, "2026-11-30"))).collect();
+    rows.insert(5, rows[4].replace(".25,", ".75,")); // the next line, same batch, same customer and product
+    rows.push(rows[2].replace(".25,", ".50,")); // the second batch repeats a holding of the first
+    let o = env.import_as("holdings", &env.write("repeats.csv", holdings_file(&rows).as_bytes()), &[]);
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("loaded 1400 row(s) (1400 new, 0 updated, 0 closed), rejected 2"), "{}", out(&o));
+    let report_path = out(&o).split("reject report: ").nth(1).unwrap().lines().next().unwrap().trim().to_string();
+    let report = std::fs::read_to_string(&report_path).unwrap();
+    let repeats: Vec<&str> = report.lines().filter(|l| l.contains("appears twice")).collect();
+    assert_eq!(repeats.len(), 2, "{report}");
+    assert!(repeats[0].starts_with("7,product_code,") && repeats[1].starts_with("1403,product_code,"), "{report}");
+    assert_eq!(env.holdings(), 1400);
+    let staged: i64 = siyu_store::schema::import_holdings::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(staged, 0, "the stage is emptied");
+}
+
+#[test]
 fn gbk_holdings_load_and_a_control_file_mismatch_is_refused_whole() {
     let env = Env::with_customers(10);
     let rows: Vec<String> = (0..10).map(|i| holding_row(i, 1, "2026-11-30")).collect();

@@ -1,7 +1,7 @@
 //! The customer dataset of an import: each record validated, its outlet and RM resolved, sealed and staged.
 
 use super::seal::{par_map, CustomerSealers, CustomerToSeal};
-use super::CheckedFile;
+use super::{CheckedFile, Prepared};
 use crate::error::Result;
 use crate::Env;
 use siyu_domain::customer::Rejection;
@@ -38,18 +38,16 @@ impl Resolver {
     }
 }
 
-/// Validates, seals and stages one batch of customer records.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn stage(
+/// Validates, resolves and seals one batch of customer records.
+pub(super) fn prepare(
     conn: &mut DbConn,
     env: &Env,
     scope: &Scope,
-    job_id: &str,
     file: &CheckedFile,
     records: Vec<(i64, Vec<String>)>,
     mut rejects: Vec<RejectRow>,
     resolver: &mut Resolver,
-) -> Result<()> {
+) -> Result<Prepared> {
     let sealers = CustomerSealers::new(&env.vault)?;
     let now = to_db(env.now());
     let mut to_seal = Vec::with_capacity(records.len());
@@ -129,6 +127,5 @@ pub(super) fn stage(
         let (line_no, existing) = (c.line_no, c.existing);
         Ok(StagedRow { line_no, existing, row: sealers.row(c, now)? })
     })?;
-    imports::stage(conn, job_id, &rows, &rejects, &unchanged)?;
-    Ok(())
+    Ok(Prepared::Customers { rows, rejects, unchanged })
 }

@@ -3,7 +3,7 @@
 //! staged.
 
 use super::seal::{par_map, HoldingSealer};
-use super::CheckedFile;
+use super::{CheckedFile, Prepared};
 use crate::error::Result;
 use crate::Env;
 use siyu_domain::customer::Rejection;
@@ -15,16 +15,17 @@ use siyu_store::time::to_db;
 use siyu_store::DbConn;
 use std::collections::{HashMap, HashSet};
 
-/// Validates, seals and stages one batch of holding records. A customer outside `scope` is unknown.
-pub(super) fn stage(
+/// Validates, resolves and seals one batch of holding records. A customer outside `scope` is unknown. A holding
+/// named twice within the batch is left out here, one named in an earlier batch too when publishing
+/// (`holding_imports::reject_repeats`).
+pub(super) fn prepare(
     conn: &mut DbConn,
     env: &Env,
     scope: &Scope,
-    job_id: &str,
     file: &CheckedFile,
     records: Vec<(i64, Vec<String>)>,
     mut rejects: Vec<RejectRow>,
-) -> Result<()> {
+) -> Result<Prepared> {
     let sealer = HoldingSealer::new(&env.vault)?;
     let no_idx = env.vault.indexer(siyu_store::sealed::CUSTOMER_NO.field_class).map_err(crate::keys::vault_err)?;
     let now = to_db(env.now());
@@ -47,7 +48,7 @@ pub(super) fn stage(
             Err(Rejection { field, reason }) => rejects.push(reject(field, reason)),
         }
     }
-    // A handful of queries for the whole batch: the customers, their stored holdings, what is already staged.
+    // Two queries for the whole batch: the customers and their stored holdings.
     // A customer's holdings come together in the file: each customer is looked up once (a random probe into a
     // large index is the dearest part of staging holdings).
     let mut idxs: Vec<String> = valid.iter().map(|x| x.2.clone()).collect();
@@ -59,7 +60,6 @@ pub(super) fn stage(
         .into_iter()
         .map(|h| ((h.customer_id.clone(), h.product_code.clone()), h))
         .collect();
-    let staged_before = holding_imports::already_staged(conn, job_id, &ids)?;
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut to_seal = Vec::with_capacity(valid.len());
     for (line_no, v, idx) in valid {
@@ -68,12 +68,8 @@ pub(super) fn stage(
             continue;
         };
         let key = (customer_id.clone(), v.product_code.clone());
-        if staged_before.contains(&key) || !seen.insert(key.clone()) {
-            rejects.push(RejectRow {
-                line_no,
-                field: "product_code".into(),
-                reason: "the same holding appears twice in this file".into(),
-            });
+        if !seen.insert(key.clone()) {
+            rejects.push(RejectRow { line_no, field: "product_code".into(), reason: holding_imports::REPEATED.into() });
             continue;
         }
         to_seal.push((line_no, v, customer_id.clone(), stored.get(&key)));
@@ -81,5 +77,5 @@ pub(super) fn stage(
     let rows = par_map(to_seal, |(line_no, v, customer_id, existing)| {
         Ok(StagedHolding { line_no, existing: existing.is_some(), row: sealer.row(&v, &customer_id, existing, now)? })
     })?;
-    holding_imports::stage(conn, job_id, &rows, &rejects).map_err(Into::into)
+    Ok(Prepared::Holdings { rows, rejects })
 }

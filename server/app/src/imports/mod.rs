@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use siyu_domain::layout::{self, Dataset, Format, Layout};
 use siyu_domain::org::Scope;
 use siyu_store::audit::{self, AuditContext, AuditEvent};
-use siyu_store::holding_imports;
-use siyu_store::imports::{self, RejectRow};
+use siyu_store::holding_imports::{self, StagedHolding};
+use siyu_store::imports::{self, RejectRow, StagedRow, Unchanged};
 use siyu_store::tx::write_tx;
 use siyu_store::DbConn;
 use std::io::{BufRead, BufReader};
@@ -312,27 +312,44 @@ fn records(
     out
 }
 
-/// Validates, seals and stages one batch of lines of a dataset; rejects are stored with their line, field and
-/// rule, never the value.
+/// One batch of a file, validated, resolved and sealed, ready to be staged: what `prepare_batch` computes and
+/// `write_batch` writes. Preparing only reads the database, so the next batch can be prepared while this one is
+/// written (the import job runs the two side by side).
+pub enum Prepared {
+    Customers { rows: Vec<StagedRow>, rejects: Vec<RejectRow>, unchanged: Vec<Unchanged> },
+    Holdings { rows: Vec<StagedHolding>, rejects: Vec<RejectRow> },
+}
+
+/// Validates, resolves and seals one batch of lines of a dataset; rejects carry their line, field and rule, never
+/// the value. Reads the database (outlets, RMs, the stored customers and holdings), writes nothing: a line that
+/// repeats one of an earlier batch is found when publishing.
 #[allow(clippy::too_many_arguments)]
-pub fn stage_batch(
+pub fn prepare_batch(
     conn: &mut DbConn,
     env: &Env,
     scope: &Scope,
-    job_id: &str,
     dataset: Dataset,
     file: &CheckedFile,
     layout: &Layout,
     enc: Encoding,
     lines: &[(i64, Vec<u8>)],
     resolver: &mut Resolver,
-) -> Result<()> {
+) -> Result<Prepared> {
     let mut rejects = Vec::new();
     let records = records(layout, enc, lines, &mut rejects);
     match dataset {
-        Dataset::Customers => customers::stage(conn, env, scope, job_id, file, records, rejects, resolver),
-        Dataset::Holdings => holdings::stage(conn, env, scope, job_id, file, records, rejects),
+        Dataset::Customers => customers::prepare(conn, env, scope, file, records, rejects, resolver),
+        Dataset::Holdings => holdings::prepare(conn, env, scope, file, records, rejects),
     }
+}
+
+/// Stages a prepared batch in one transaction, so a checkpoint after it describes committed work.
+pub fn write_batch(conn: &mut DbConn, job_id: &str, batch: &Prepared) -> Result<()> {
+    match batch {
+        Prepared::Customers { rows, rejects, unchanged } => imports::stage(conn, job_id, rows, rejects, unchanged)?,
+        Prepared::Holdings { rows, rejects } => holding_imports::stage(conn, job_id, rows, rejects)?,
+    }
+    Ok(())
 }
 
 /// Rows of the file the job has accounted for so far: staged or rejected. Before publishing it must be every
@@ -380,9 +397,10 @@ pub fn publish(
     file: &CheckedFile,
     max_reject_share: f64,
 ) -> Result<Published> {
-    if dataset == Dataset::Customers {
-        imports::reject_repeats(conn, job_id)?;
-    }
+    match dataset {
+        Dataset::Customers => imports::reject_repeats(conn, job_id)?,
+        Dataset::Holdings => holding_imports::reject_repeats(conn, job_id)?,
+    };
     let rejected = imports::rejected(conn, job_id)?;
     let now = env.now();
     let action = format!("import.{}", dataset.as_str());
