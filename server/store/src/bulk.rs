@@ -30,6 +30,12 @@ struct Definition {
 }
 
 #[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
@@ -51,8 +57,9 @@ pub fn update_from_stage(table: &str, stage: &str, columns: &str, p1: &str, p2: 
     )
 }
 
-/// Inserts a job's new staged rows (`stage` rows of job `job_id` not marked `existing`, in line order) into `table`,
-/// `columns` from the stage and both time stamps at `at`; through [`set_aside`] when the load is [`worth_it`].
+/// Inserts a job's new staged rows (`stage` rows of job `job_id` not marked `existing`) into `table`, `columns` from
+/// the stage and both time stamps at `at`, in the stage's own order (it was written in line order; asking for it
+/// sorted the whole load, every sealed byte of it, for nothing a reader sees); through [`set_aside`] when the load is [`worth_it`].
 /// Returns how many it inserted. Run inside the caller's transaction.
 pub fn insert_from_stage(
     conn: &mut DbConn,
@@ -72,7 +79,7 @@ pub fn insert_from_stage(
             .get_result(conn)?;
     let insert = format!(
         "INSERT INTO {table} (id, {columns}, created_at, updated_at) \
-         SELECT id, {columns}, {p2}, {p2} FROM {stage} WHERE job_id = {p1} AND NOT existing ORDER BY line_no"
+         SELECT id, {columns}, {p2}, {p2} FROM {stage} WHERE job_id = {p1} AND NOT existing"
     );
     let run = |c: &mut DbConn| -> Result<usize> {
         Ok(diesel::sql_query(&insert).bind::<Text, _>(job_id).bind::<Timestamp, _>(at).execute(c)?)
@@ -138,7 +145,20 @@ pub fn set_aside<T>(conn: &mut DbConn, table: &str, load: impl FnOnce(&mut DbCon
         diesel::sql_query(format!("ALTER TABLE {t} ADD CONSTRAINT {} {}", quoted(&c.name), c.definition))
             .execute(conn)?;
     }
-    // Fresh statistics: the planner would otherwise plan the next batch's lookups for the empty table it saw.
-    diesel::sql_query(format!("ANALYZE {t}")).execute(conn)?;
+    // Fresh statistics: the planner would otherwise plan the next batch's lookups for the empty table it saw. Of
+    // every column but the sealed ones (`sealed::ALL`): a sealed value's statistics say nothing (each is unique
+    // noise), and reading them was most of what ANALYZE spent on a wide table. Autovacuum analyses them later.
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT attname::text AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 \
+         AND NOT attisdropped ORDER BY attnum",
+    )
+    .bind::<Text, _>(table)
+    .load(conn)?;
+    let sealed = |c: &str| crate::sealed::ALL.iter().any(|s| s.table == table && s.column == c);
+    let columns: Vec<String> = columns.iter().filter(|c| !sealed(&c.name)).map(|c| quoted(&c.name)).collect();
+    // A tenth of the usual sample (3,000 rows): enough to plan lookups by index; the load itself just made the
+    // table large enough that autovacuum analyses it again, in full, soon after this commits.
+    diesel::sql_query("SET LOCAL default_statistics_target = 10").execute(conn)?;
+    diesel::sql_query(format!("ANALYZE {t} ({})", columns.join(", "))).execute(conn)?;
     Ok(out)
 }

@@ -277,6 +277,15 @@ pub fn in_scope_by_idx(
 ) -> Result<std::collections::HashMap<String, String>> {
     let mut out = std::collections::HashMap::new();
     for chunk in idxs.chunks(500) {
+        if scope.prefix() == "/" {
+            // The whole bank (an import): every customer is in scope, so no join to the organisation.
+            let rows: Vec<(String, String)> = customers::table
+                .filter(customers::customer_no_idx.eq_any(chunk))
+                .select((customers::customer_no_idx, customers::id))
+                .load(conn)?;
+            out.extend(rows);
+            continue;
+        }
         let rows: Vec<(String, String)> = customers::table
             .inner_join(org_nodes::table)
             .filter(customers::customer_no_idx.eq_any(chunk))
