@@ -143,8 +143,11 @@ pub fn pool(url: &str, size: u32, connect_timeout: Duration) -> Result<Pool, Str
     let target = Target::parse(url)?;
     r2d2::Pool::builder()
         .max_size(size)
-        // Open connections as needed rather than all at start.
-        .min_idle(Some(1))
+        // Open a connection only when a caller asks for one, on its behalf: none at start, and none in the
+        // background to keep a spare. A spare being opened when a command ends raced the process's exit: libpq's
+        // Kerberos library, mid-connect on the pool's worker thread, aborted in its exit handlers
+        // (`k5_mutex_lock` assertion) after the command's work had committed.
+        .min_idle(Some(0))
         .connection_timeout(connect_timeout)
         .build(Manager::new(target))
         .map_err(|e| format!("cannot open the database: {e}"))
@@ -153,6 +156,23 @@ pub fn pool(url: &str, size: u32, connect_timeout: Duration) -> Result<Pool, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Taking the only connection must not start opening another in the background (see `pool`).
+    #[test]
+    fn the_pool_opens_no_spare_connection_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("p.db").display());
+        let pool = pool(&url, 4, Duration::from_secs(5)).unwrap();
+        assert_eq!(pool.state().connections, 0, "none at start");
+        let c = pool.get().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(pool.state().connections, 1, "only the one asked for");
+        drop(c);
+        let again = pool.get().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(pool.state().connections, 1, "the idle one is reused");
+        drop(again);
+    }
 
     #[test]
     fn parses_urls() {
