@@ -105,21 +105,22 @@ fn fail(e: impl std::fmt::Display) -> JobError {
 type Prepared = Result<(imports::Prepared, i64), JobError>;
 
 impl Import {
-    /// Stages the file's lines from where `lines` stands, batch by batch, two at a time: one thread reads,
-    /// validates and seals the next batch (CPU, and reads of the database) while this one writes the batch before
-    /// it and records the checkpoint (the database). Each batch is written and checkpointed in file order, as
-    /// when it was one loop, so a resume starts after the last written batch. The reader is at most two batches
-    /// ahead, so memory stays bounded; when either side fails the other stops.
-    fn stage(
+    /// Runs the file's lines from where `lines` stands through `write`, batch by batch, two at a time: one thread
+    /// reads, validates and seals the next batch (CPU, and reads of the database) while this one writes the batch
+    /// before it (the database). Batches are written in file order, as when it was one loop. The reader is at most
+    /// two batches ahead, so memory stays bounded; when either side fails the other stops. `fresh`: the table is
+    /// known to be empty (the direct load).
+    #[allow(clippy::too_many_arguments)]
+    fn pump(
         &self,
         ctx: &mut JobCtx<'_>,
         p: &Params,
-        job_id: &str,
         scope: &Scope,
+        fresh: bool,
         mut lines: Lines,
+        mut write: impl FnMut(&mut JobCtx<'_>, imports::Prepared, i64) -> Result<(), JobError>,
     ) -> Result<(), JobError> {
         let (pool, env, dataset) = (ctx.pool, ctx.env, self.0);
-        let header_lines = p.layout.header_lines();
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(1);
             s.spawn(move || {
@@ -142,6 +143,7 @@ impl Import {
                                 env,
                                 scope,
                                 dataset,
+                                fresh,
                                 &p.file,
                                 &p.layout,
                                 p.encoding,
@@ -159,14 +161,92 @@ impl Import {
             });
             for prepared in rx {
                 let (batch, line) = prepared?;
-                let mut c = ctx.conn()?;
-                imports::write_batch(&mut c, job_id, &batch).map_err(|e| JobError::Retry(e.to_string()))?;
-                drop(c);
-                let done = (line - header_lines).min(p.file.rows);
-                ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": line})))?;
+                write(ctx, batch, line)?;
             }
             Ok(())
         })
+    }
+
+    /// Stages the file from where `lines` stands, each batch committed with its checkpoint, so a resume starts
+    /// after the last written batch.
+    fn stage(
+        &self,
+        ctx: &mut JobCtx<'_>,
+        p: &Params,
+        job_id: &str,
+        scope: &Scope,
+        lines: Lines,
+    ) -> Result<(), JobError> {
+        let header_lines = p.layout.header_lines();
+        self.pump(ctx, p, scope, false, lines, |ctx, batch, line| {
+            let mut c = ctx.conn()?;
+            imports::write_batch(&mut c, job_id, &batch).map_err(|e| JobError::Retry(e.to_string()))?;
+            drop(c);
+            let done = (line - header_lines).min(p.file.rows);
+            ctx.report(done, Some(p.file.rows), Some(serde_json::json!({"line": line})))
+        })
+    }
+
+    /// The direct first load (`imports::load_direct`) when the file may take it: `None` when it may not, or when
+    /// the attempt failed and was rolled back (a repeated customer or holding, say), so the file is staged instead.
+    /// Its checkpoint always says the first line: a crash loses the attempt's transaction, so it starts again.
+    fn direct(
+        &self,
+        ctx: &mut JobCtx<'_>,
+        p: &Params,
+        job_id: &str,
+        scope: &Scope,
+        audit_ctx: &AuditContext,
+    ) -> Result<Option<imports::Direct>, JobError> {
+        let header_lines = p.layout.header_lines();
+        let retry = |e: AppError| JobError::Retry(e.to_string());
+        let mut c = ctx.conn()?;
+        // Four connections at once: this load's, the reader's, the rejects' and the progress's.
+        if ctx.pool.max_size() < 4 || !imports::direct_eligible(&mut c, self.0, p.file.rows).map_err(retry)? {
+            return Ok(None);
+        }
+        let mut side = ctx.conn()?;
+        imports::restart(&mut side, self.0, job_id).map_err(retry)?;
+        ctx.report(0, Some(p.file.rows), Some(serde_json::json!({"line": header_lines, "direct": true})))?;
+        let lines = Lines::open(&p.path, header_lines).map_err(fail)?;
+        let mut stopped: Option<JobError> = None;
+        let env = ctx.env;
+        let outcome =
+            imports::load_direct(&mut c, env, audit_ctx, self.0, job_id, &p.file, p.max_reject_share, |copy| {
+                let mut done = 0i64;
+                let pumped = self.pump(ctx, p, scope, true, lines, |ctx, batch, _line| {
+                    let rejects = match &batch {
+                        imports::Prepared::Customers { rows, rejects, unchanged } => {
+                            done += (rows.len() + rejects.len() + unchanged.len()) as i64;
+                            rejects
+                        }
+                        imports::Prepared::Holdings { rows, rejects } => {
+                            done += (rows.len() + rejects.len()) as i64;
+                            rejects
+                        }
+                    };
+                    // Committed as they come, apart from the load: the report outlives a refusal.
+                    siyu_store::imports::record_rejects(&mut side, job_id, rejects).map_err(|e| retry(e.into()))?;
+                    copy(batch).map_err(retry)?;
+                    let checkpoint = serde_json::json!({"line": header_lines, "direct": true});
+                    ctx.report(done.min(p.file.rows), Some(p.file.rows), Some(checkpoint))
+                });
+                pumped.map_err(|e| {
+                    let message = e.to_string();
+                    stopped = Some(e);
+                    AppError::Internal(message)
+                })
+            });
+        match outcome {
+            Ok(done) => Ok(Some(done)),
+            Err(_) if stopped.is_some() => Err(stopped.take().unwrap_or_else(|| JobError::Retry("stopped".into()))),
+            Err(e) => {
+                tracing::warn!(job = %job_id, error = %e, "the direct load was rolled back: staging the file instead");
+                imports::restart(&mut side, self.0, job_id).map_err(retry)?;
+                ctx.report(0, Some(p.file.rows), Some(serde_json::json!({"line": header_lines})))?;
+                Ok(None)
+            }
+        }
     }
 }
 
@@ -186,7 +266,31 @@ impl JobHandler for Import {
             return Err(JobError::Fatal("the file changed since it was checked: import it again".into()));
         }
         let scope = Scope::subtree("/");
+        let audit_ctx = AuditContext {
+            actor_name: p.actor.clone(),
+            actor_roles: "import".into(),
+            client_addr: "local".into(),
+            ..Default::default()
+        };
         let mut from = after;
+        // A file that starts (or starts again) from its first line may take the direct first load; a staged run
+        // that stopped part-way resumes where it stopped.
+        let direct_before = ctx.checkpoint().and_then(|c| c["direct"].as_bool()).unwrap_or(false);
+        if after == header_lines || direct_before {
+            let outcome = self.direct(ctx, &p, &job_id, &scope, &audit_ctx)?;
+            let mut c = ctx.conn()?;
+            match outcome {
+                Some(imports::Direct::Published(published)) => {
+                    imports::write_report(&mut c, &job_id, &p.report).map_err(|e| JobError::Retry(e.to_string()))?;
+                    return Ok(result(&p, &published));
+                }
+                Some(imports::Direct::Refused(e)) => {
+                    imports::write_report(&mut c, &job_id, &p.report).map_err(|e| JobError::Retry(e.to_string()))?;
+                    return Err(fail(e));
+                }
+                None => from = header_lines,
+            }
+        }
         // At most twice: a stage that lost rows (PostgreSQL empties its unlogged stage after a crash) is staged
         // again from the start, so what is published is always the whole file.
         for attempt in 0..2 {
@@ -206,25 +310,23 @@ impl JobHandler for Import {
             ctx.report(0, Some(p.file.rows), Some(serde_json::json!({"line": header_lines})))?;
             from = header_lines;
         }
-        let audit_ctx = AuditContext {
-            actor_name: p.actor.clone(),
-            actor_roles: "import".into(),
-            client_addr: "local".into(),
-            ..Default::default()
-        };
         let mut c = ctx.conn()?;
         let published =
             imports::publish(&mut c, ctx.env, &audit_ctx, self.0, &job_id, &p.file, p.max_reject_share).map_err(fail);
         imports::write_report(&mut c, &job_id, &p.report).map_err(|e| JobError::Retry(e.to_string()))?;
-        let published = published?;
-        Ok(serde_json::json!({
-            "rows": p.file.rows,
-            "inserted": published.inserted,
-            "updated": published.updated,
-            "unchanged": published.unchanged,
-            "closed": published.closed,
-            "rejected": published.rejected,
-            "report": p.report,
-        }))
+        Ok(result(&p, &published?))
     }
+}
+
+/// What a finished import job reports.
+fn result(p: &Params, published: &imports::Published) -> serde_json::Value {
+    serde_json::json!({
+        "rows": p.file.rows,
+        "inserted": published.inserted,
+        "updated": published.updated,
+        "unchanged": published.unchanged,
+        "closed": published.closed,
+        "rejected": published.rejected,
+        "report": p.report,
+    })
 }

@@ -108,7 +108,31 @@ pub fn worth_it(conn: &mut DbConn, table: &str, rows: i64) -> Result<bool> {
 /// Runs `load` with `table`'s secondary indexes, its unique constraints (those no foreign key relies on) and its
 /// own foreign keys set aside, then rebuilds each from its catalog definition; the primary key stays. Run
 /// inside the caller's transaction, on PostgreSQL (on SQLite it only runs `load`).
-pub fn set_aside<T>(conn: &mut DbConn, table: &str, load: impl FnOnce(&mut DbConn) -> Result<T>) -> Result<T> {
+pub fn set_aside<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConn,
+    table: &str,
+    load: impl FnOnce(&mut DbConn) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    set_aside_some(conn, table, true, load)
+}
+
+/// As [`set_aside`], but the table's foreign keys stay (each row is checked as it is written): dropping one locks
+/// the table it references (the organisation, the staff, the customers) against every reader until the
+/// transaction commits, which a load taking minutes must not do.
+pub fn set_aside_indexes<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConn,
+    table: &str,
+    load: impl FnOnce(&mut DbConn) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    set_aside_some(conn, table, false, load)
+}
+
+fn set_aside_some<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConn,
+    table: &str,
+    foreign_keys: bool,
+    load: impl FnOnce(&mut DbConn) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
     if matches!(conn, DbConn::Sqlite(_)) {
         return load(conn);
     }
@@ -116,11 +140,12 @@ pub fn set_aside<T>(conn: &mut DbConn, table: &str, load: impl FnOnce(&mut DbCon
     diesel::sql_query("SET LOCAL maintenance_work_mem = '256MB'").execute(conn)?;
     let constraints: Vec<Definition> = diesel::sql_query(
         "SELECT c.conname::text AS name, pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c \
-         WHERE c.conrelid = $1::regclass AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS \
+         WHERE c.conrelid = $1::regclass AND ((c.contype = 'f' AND $2) OR (c.contype = 'u' AND NOT EXISTS \
          (SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))) \
          ORDER BY c.contype DESC, c.conname",
     )
     .bind::<Text, _>(table)
+    .bind::<diesel::sql_types::Bool, _>(foreign_keys)
     .load(conn)?;
     let indexes: Vec<Definition> = diesel::sql_query(
         "SELECT i.relname::text AS name, pg_get_indexdef(i.oid) AS definition FROM pg_index x \
@@ -161,4 +186,12 @@ pub fn set_aside<T>(conn: &mut DbConn, table: &str, load: impl FnOnce(&mut DbCon
     diesel::sql_query("SET LOCAL default_statistics_target = 10").execute(conn)?;
     diesel::sql_query(format!("ANALYZE {t} ({})", columns.join(", "))).execute(conn)?;
     Ok(out)
+}
+
+/// Whether `table` holds no row at all (a first load may then write it directly, `load_direct`).
+pub fn is_empty(conn: &mut DbConn, table: &str) -> Result<bool> {
+    let present: Count =
+        diesel::sql_query(format!("SELECT count(*) AS n FROM (SELECT 1 FROM {} LIMIT 1) t", quoted(table)))
+            .get_result(conn)?;
+    Ok(present.n == 0)
 }

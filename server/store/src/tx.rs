@@ -14,7 +14,15 @@ where
     E: From<diesel::result::Error>,
 {
     conn.transaction(|c| {
-        diesel::update(audit_head::table.find(1i64)).set(audit_head::seq.eq(audit_head::seq)).execute(c)?;
+        lock_chain(c)?;
         f(c)
     })
+}
+
+/// Locks the audit chain's head for the rest of the caller's transaction. `write_tx` does it first; a long
+/// transaction that writes no audit record until its end (the direct first load of an import) does it only
+/// then, so other writers are not held up for the whole load.
+pub fn lock_chain(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    diesel::update(audit_head::table.find(1i64)).set(audit_head::seq.eq(audit_head::seq)).execute(conn)?;
+    Ok(())
 }

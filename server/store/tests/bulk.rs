@@ -72,7 +72,7 @@ fn indexes_and_constraints_come_back_exactly_and_a_broken_load_leaves_nothing() 
         let db = testing::fresh();
         let mut c = conn(&db);
         assert!(!bulk::worth_it(&mut c, "customers", 1_000_000).unwrap());
-        assert_eq!(bulk::set_aside(&mut c, "customers", |_| Ok(7)).unwrap(), 7);
+        assert_eq!(bulk::set_aside(&mut c, "customers", |_| Ok::<_, siyu_store::StoreError>(7)).unwrap(), 7);
         return;
     }
     let db = testing::fresh();

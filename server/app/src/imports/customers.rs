@@ -38,11 +38,14 @@ impl Resolver {
     }
 }
 
-/// Validates, resolves and seals one batch of customer records.
+/// Validates, resolves and seals one batch of customer records. `fresh`: the table is known to be empty (a direct
+/// first load, which locks it), so there is no stored customer to look up.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn prepare(
     conn: &mut DbConn,
     env: &Env,
     scope: &Scope,
+    fresh: bool,
     file: &CheckedFile,
     records: Vec<(i64, Vec<String>)>,
     mut rejects: Vec<RejectRow>,
@@ -92,7 +95,7 @@ pub(super) fn prepare(
     }
     // Two queries for the whole batch, not two per row.
     let idxs: Vec<String> = valid.iter().map(|x| x.4.clone()).collect();
-    let existing = siyu_store::customers::existing_by_idx(conn, &idxs)?;
+    let existing = if fresh { HashMap::new() } else { siyu_store::customers::existing_by_idx(conn, &idxs)? };
     let mut unchanged = Vec::new();
     for (line_no, v, node, rm, idx) in valid {
         // A repeat within the batch is left out here; one in an earlier batch when publishing

@@ -18,10 +18,12 @@ use std::collections::{HashMap, HashSet};
 /// Validates, resolves and seals one batch of holding records. A customer outside `scope` is unknown. A holding
 /// named twice within the batch is left out here, one named in an earlier batch too when publishing
 /// (`holding_imports::reject_repeats`).
+/// `fresh`: the holdings table is known to be empty (a direct first load, which locks it): nothing to merge with.
 pub(super) fn prepare(
     conn: &mut DbConn,
     env: &Env,
     scope: &Scope,
+    fresh: bool,
     file: &CheckedFile,
     records: Vec<(i64, Vec<String>)>,
     mut rejects: Vec<RejectRow>,
@@ -56,10 +58,9 @@ pub(super) fn prepare(
     idxs.dedup();
     let customers = siyu_store::customers::in_scope_by_idx(conn, &idxs, scope)?;
     let ids: Vec<String> = customers.values().cloned().collect();
-    let stored: HashMap<(String, String), _> = siyu_store::holdings::for_customers(conn, &ids)?
-        .into_iter()
-        .map(|h| ((h.customer_id.clone(), h.product_code.clone()), h))
-        .collect();
+    let stored_rows = if fresh { Vec::new() } else { siyu_store::holdings::for_customers(conn, &ids)? };
+    let stored: HashMap<(String, String), _> =
+        stored_rows.into_iter().map(|h| ((h.customer_id.clone(), h.product_code.clone()), h)).collect();
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut to_seal = Vec::with_capacity(valid.len());
     for (line_no, v, idx) in valid {

@@ -329,6 +329,7 @@ pub fn prepare_batch(
     env: &Env,
     scope: &Scope,
     dataset: Dataset,
+    fresh: bool,
     file: &CheckedFile,
     layout: &Layout,
     enc: Encoding,
@@ -338,8 +339,127 @@ pub fn prepare_batch(
     let mut rejects = Vec::new();
     let records = records(layout, enc, lines, &mut rejects);
     match dataset {
-        Dataset::Customers => customers::prepare(conn, env, scope, file, records, rejects, resolver),
-        Dataset::Holdings => holdings::prepare(conn, env, scope, file, records, rejects),
+        Dataset::Customers => customers::prepare(conn, env, scope, fresh, file, records, rejects, resolver),
+        Dataset::Holdings => holdings::prepare(conn, env, scope, fresh, file, records, rejects),
+    }
+}
+
+/// Below this many rows a file is staged even into an empty table: the direct load's gain is small there, and
+/// staging keeps its batch-by-batch resume.
+pub const DIRECT_MIN_ROWS: i64 = 50_000;
+
+/// Whether a file of `rows` rows may be loaded directly (`load_direct`): on PostgreSQL, a file of at least
+/// `DIRECT_MIN_ROWS` into a table with no row at all (a bank's first load, a rebuilt environment).
+pub fn direct_eligible(conn: &mut DbConn, dataset: Dataset, rows: i64) -> Result<bool> {
+    if rows < DIRECT_MIN_ROWS || matches!(conn, DbConn::Sqlite(_)) {
+        return Ok(false);
+    }
+    Ok(siyu_store::bulk::is_empty(conn, table_of(dataset))?)
+}
+
+fn table_of(dataset: Dataset) -> &'static str {
+    match dataset {
+        Dataset::Customers => "customers",
+        Dataset::Holdings => "holdings",
+    }
+}
+
+/// How a direct load ended when it did not fail.
+pub enum Direct {
+    Published(Published),
+    /// Too many rows were rejected: nothing was loaded, the refusal is audited; the error to report.
+    Refused(AppError),
+}
+
+/// The direct first load of a file into its empty table: one transaction in which the table's indexes and unique
+/// constraints are set aside (`bulk::set_aside_indexes`: its foreign keys stay, so no other table is locked), `feed` copies every prepared batch straight into the table
+/// through the writer it is given (no stage, so every row is written once), and the indexes and constraints are
+/// rebuilt and the audit record appended. Rejected rows are recorded by the caller on a connection of their own,
+/// as it goes, so the report survives a refusal. Nothing is visible until the whole file commits; a crash loses
+/// the attempt, which then starts again from the first line.
+///
+/// An error means the attempt was rolled back, leaving the table as it was: a file repeating a customer or a
+/// holding (the rebuilt unique constraint refuses it) is then loaded through the stage, which finds and reports
+/// each repeat, as does any other failure.
+#[allow(clippy::too_many_arguments)]
+pub fn load_direct(
+    conn: &mut DbConn,
+    env: &Env,
+    ctx: &AuditContext,
+    dataset: Dataset,
+    job_id: &str,
+    file: &CheckedFile,
+    max_reject_share: f64,
+    feed: impl FnOnce(&mut dyn FnMut(Prepared) -> Result<usize>) -> Result<()>,
+) -> Result<Direct> {
+    /// Why the transaction rolls back.
+    enum Abort {
+        TooManyRejects,
+        Failed(AppError),
+    }
+    impl From<diesel::result::Error> for Abort {
+        fn from(e: diesel::result::Error) -> Self {
+            Abort::Failed(e.into())
+        }
+    }
+    impl From<AppError> for Abort {
+        fn from(e: AppError) -> Self {
+            Abort::Failed(e)
+        }
+    }
+    impl From<siyu_store::StoreError> for Abort {
+        fn from(e: siyu_store::StoreError) -> Self {
+            Abort::Failed(e.into())
+        }
+    }
+    let now = env.now();
+    let action = format!("import.{}", dataset.as_str());
+    let loaded = conn.transaction(|c| -> std::result::Result<Published, Abort> {
+        let (inserted, rejected) = siyu_store::bulk::set_aside_indexes(c, table_of(dataset), |c| {
+            let mut inserted = 0;
+            feed(&mut |batch: Prepared| -> Result<usize> {
+                let n = match &batch {
+                    Prepared::Customers { rows, .. } => {
+                        imports::copy_direct(c, rows)?;
+                        rows.len()
+                    }
+                    Prepared::Holdings { rows, .. } => {
+                        holding_imports::copy_direct(c, rows)?;
+                        rows.len()
+                    }
+                };
+                inserted += n;
+                Ok(n)
+            })?;
+            // Refused before the indexes are rebuilt for nothing.
+            let rejected = imports::rejected(c, job_id)?;
+            if file.rows > 0 && rejected as f64 / file.rows as f64 > max_reject_share {
+                return Err(Abort::TooManyRejects);
+            }
+            Ok((inserted, rejected))
+        })?;
+        siyu_store::tx::lock_chain(c)?;
+        audit::append(
+            c,
+            ctx,
+            &AuditEvent::success(&action, "job", job_id).with_detail(serde_json::json!({
+                "rows": file.rows, "inserted": inserted, "updated": 0, "unchanged": 0, "closed": 0,
+                "rejected": rejected, "sha256": file.sha256, "direct": true,
+            })),
+            now,
+        )?;
+        Ok(Published { inserted, updated: 0, unchanged: 0, closed: 0, rejected })
+    });
+    match loaded {
+        Ok(p) => {
+            crate::keys::flush_usage(conn, &env.vault)?;
+            Ok(Direct::Published(p))
+        }
+        Err(Abort::TooManyRejects) => {
+            let rejected = imports::rejected(conn, job_id)?;
+            Ok(Direct::Refused(refuse(conn, ctx, &action, job_id, file, rejected, max_reject_share, now)?))
+        }
+        Err(Abort::Failed(e)) => Err(e),
     }
 }
 
@@ -386,6 +506,37 @@ pub struct Published {
     pub rejected: i64,
 }
 
+/// Audits the refusal of a file with too many invalid rows; the error that says so.
+#[allow(clippy::too_many_arguments)]
+fn refuse(
+    conn: &mut DbConn,
+    ctx: &AuditContext,
+    action: &str,
+    job_id: &str,
+    file: &CheckedFile,
+    rejected: i64,
+    max_reject_share: f64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<AppError> {
+    write_tx(conn, |c| {
+        audit::append(
+            c,
+            ctx,
+            &AuditEvent::failure(action, "job", job_id, "too_many_rejects")
+                .with_detail(serde_json::json!({"rows": file.rows, "rejected": rejected, "sha256": file.sha256})),
+            now,
+        )
+    })?;
+    Ok(refused(
+        format!(
+            "{rejected} of {} rows are invalid, more than {:.1}%: the file is refused whole",
+            file.rows,
+            max_reject_share * 100.0
+        ),
+        format!("{} 行中有 {rejected} 行无效，超过 {:.1}%：文件被整体拒绝", file.rows, max_reject_share * 100.0),
+    ))
+}
+
 /// Publishes the staged rows in one transaction with its audit record — unless the rejected rows exceed
 /// `max_reject_share` of the file, in which case nothing is published and the file is refused whole.
 pub fn publish(
@@ -409,23 +560,7 @@ pub fn publish(
             Dataset::Customers => imports::clear(conn, job_id)?,
             Dataset::Holdings => holding_imports::clear(conn, job_id)?,
         }
-        write_tx(conn, |c| {
-            audit::append(
-                c,
-                ctx,
-                &AuditEvent::failure(&action, "job", job_id, "too_many_rejects")
-                    .with_detail(serde_json::json!({"rows": file.rows, "rejected": rejected, "sha256": file.sha256})),
-                now,
-            )
-        })?;
-        return Err(refused(
-            format!(
-                "{rejected} of {} rows are invalid, more than {:.1}%: the file is refused whole",
-                file.rows,
-                max_reject_share * 100.0
-            ),
-            format!("{} 行中有 {rejected} 行无效，超过 {:.1}%：文件被整体拒绝", file.rows, max_reject_share * 100.0),
-        ));
+        return Err(refuse(conn, ctx, &action, job_id, file, rejected, max_reject_share, now)?);
     }
     let unchanged = match dataset {
         Dataset::Customers => imports::unchanged(conn, job_id)?,
