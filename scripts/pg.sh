@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL cluster for the tests, under target/pg, on a free loopback port.
 #   scripts/pg.sh start   prints the URL of its maintenance database
 #   scripts/pg.sh stop    stops it and removes it
+# SIYU_PG_OPTS adds server settings (`-c name=value ...`), e.g. the benchmark's production-like memory and WAL.
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` system user.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +30,7 @@ start)
     as_pg "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1
     # fsync off: a test cluster is thrown away; speed matters more than durability here.
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-h 127.0.0.1 -p $port -k $dir -F -c max_connections=300 -c shared_buffers=128MB" start >/dev/null
+        -o "-h 127.0.0.1 -p $port -k $dir -F -c max_connections=300 -c shared_buffers=128MB ${SIYU_PG_OPTS:-}" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
 stop)
