@@ -211,7 +211,9 @@ impl Import {
         let lines = Lines::open(&p.path, header_lines).map_err(fail)?;
         let mut stopped: Option<JobError> = None;
         let env = ctx.env;
-        let outcome =
+        // Batches renew the lease as they are written; the indexes rebuilt at the end can outlast it.
+        let keeper = ctx.keeper();
+        let outcome = keeper.hold(|| {
             imports::load_direct(&mut c, env, audit_ctx, self.0, job_id, &p.file, p.max_reject_share, |copy| {
                 let mut done = 0i64;
                 let pumped = self.pump(ctx, p, scope, true, lines, |ctx, batch, _line| {
@@ -236,7 +238,8 @@ impl Import {
                     stopped = Some(e);
                     AppError::Internal(message)
                 })
-            });
+            })
+        });
         match outcome {
             Ok(done) => Ok(Some(done)),
             Err(_) if stopped.is_some() => Err(stopped.take().unwrap_or_else(|| JobError::Retry("stopped".into()))),
@@ -311,8 +314,10 @@ impl JobHandler for Import {
             from = header_lines;
         }
         let mut c = ctx.conn()?;
-        let published =
-            imports::publish(&mut c, ctx.env, &audit_ctx, self.0, &job_id, &p.file, p.max_reject_share).map_err(fail);
+        // Publishing millions of rows (and rebuilding their indexes) can outlast the lease.
+        let published = ctx.keeper().hold(|| {
+            imports::publish(&mut c, ctx.env, &audit_ctx, self.0, &job_id, &p.file, p.max_reject_share).map_err(fail)
+        });
         imports::write_report(&mut c, &job_id, &p.report).map_err(|e| JobError::Retry(e.to_string()))?;
         Ok(result(&p, &published?))
     }

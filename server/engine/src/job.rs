@@ -39,7 +39,7 @@ pub struct JobCtx<'a> {
     pub(crate) on_progress: Option<OnProgress<'a>>,
 }
 
-impl JobCtx<'_> {
+impl<'a> JobCtx<'a> {
     pub fn params(&self) -> &serde_json::Value {
         &self.job.params
     }
@@ -47,6 +47,17 @@ impl JobCtx<'_> {
     /// Where the last run of this job stopped, if it ran before.
     pub fn checkpoint(&self) -> Option<&serde_json::Value> {
         self.job.checkpoint.as_ref()
+    }
+
+    /// What keeps this job's lease while a long step runs without reporting.
+    pub fn keeper(&self) -> LeaseKeeper<'a> {
+        LeaseKeeper {
+            pool: self.pool,
+            env: self.env,
+            id: self.job.id.clone(),
+            owner: self.owner.clone(),
+            lease: self.lease,
+        }
     }
 
     pub fn conn(&self) -> Result<siyu_store::PooledConn, JobError> {
@@ -81,6 +92,41 @@ impl JobCtx<'_> {
             f(done, total);
         }
         Ok(())
+    }
+}
+
+/// Keeps a job's lease while one long step runs without reporting progress: publishing millions of rows, or
+/// rebuilding a table's indexes, can outlast a lease (a minute), after which another worker would take the job over
+/// while this one still runs it. A thread renews the lease every third of it until the step returns; it stops on
+/// its own if the lease was lost anyway (the step's own writes are then fenced as always).
+pub struct LeaseKeeper<'a> {
+    pool: &'a Pool,
+    env: &'a Env,
+    id: String,
+    owner: String,
+    lease: chrono::Duration,
+}
+
+impl LeaseKeeper<'_> {
+    /// Runs `step` on this thread, the lease renewed beside it.
+    pub fn hold<T>(&self, step: impl FnOnce() -> T) -> T {
+        let every = (self.lease / 3).to_std().unwrap_or_default().max(std::time::Duration::from_millis(100));
+        std::thread::scope(|s| {
+            let (stop, stopped) = std::sync::mpsc::channel::<()>();
+            s.spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                    // A failed renewal (the database busy for a moment) is tried again at the next tick.
+                    let Ok(mut c) = self.pool.get() else { continue };
+                    let now = self.env.now();
+                    if let Ok(false) = jobs::renew(&mut c, &self.id, &self.owner, now + self.lease, now) {
+                        return;
+                    }
+                }
+            });
+            let out = step();
+            drop(stop);
+            out
+        })
     }
 }
 

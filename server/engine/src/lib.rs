@@ -17,5 +17,5 @@ pub mod wecom_tags;
 pub mod wecom_transfers;
 mod worker;
 
-pub use job::{enqueue, JobCtx, JobError, JobHandler};
+pub use job::{enqueue, JobCtx, JobError, JobHandler, LeaseKeeper};
 pub use worker::{Engine, Poller};

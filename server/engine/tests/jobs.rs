@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use serde_json::json;
-use siyu_app::clock::ManualClock;
+use siyu_app::clock::{Clock, ManualClock};
 use siyu_app::Env;
 use siyu_engine::{enqueue, Engine, JobCtx, JobError, JobHandler};
 use siyu_store::audit::AuditContext;
@@ -207,4 +207,49 @@ fn competing_workers_run_each_job_exactly_once() {
     ids.dedup();
     assert_eq!((before, ids.len()), (20, 20));
     assert_eq!(*counter.seen.lock().unwrap().get(&0).unwrap(), 20);
+}
+
+/// One long step that reports nothing (a publish, an index rebuild) while the clock moves past its lease; in the
+/// middle of it, another worker tries to claim the job.
+struct LongStep {
+    clock: Arc<ManualClock>,
+    pool: siyu_store::Pool,
+    claimed_by_other: Mutex<Option<bool>>,
+}
+
+impl JobHandler for LongStep {
+    fn kind(&self) -> &'static str {
+        "test.long"
+    }
+
+    fn run(&self, ctx: &mut JobCtx<'_>) -> Result<serde_json::Value, JobError> {
+        // Claimed with a 3-second lease, renewed every second of real time.
+        ctx.keeper().hold(|| {
+            self.clock.advance(Duration::seconds(2));
+            std::thread::sleep(std::time::Duration::from_millis(1_600));
+            self.clock.advance(Duration::seconds(2));
+            let mut c = self.pool.get().unwrap();
+            let other = jobs::claim(&mut c, "worker-b", &["test.long"], Duration::seconds(3), self.clock.now());
+            *self.claimed_by_other.lock().unwrap() = Some(other.unwrap().is_some());
+        });
+        Ok(json!({}))
+    }
+}
+
+#[test]
+fn a_long_step_keeps_its_lease_so_no_other_worker_takes_the_job_over() {
+    let f = fixture();
+    let long = Arc::new(LongStep { clock: f.clock.clone(), pool: f.pool.clone(), claimed_by_other: Mutex::new(None) });
+    let mut c = f.pool.get().unwrap();
+    let job = NewJob { kind: "test.long", params: json!({}), dedupe_key: None, created_by: None, max_attempts: 3 };
+    let id = enqueue(&mut c, &f.env, &AuditContext::default(), job).unwrap().0.id;
+    let engine = Engine::new(f.pool.clone(), f.env.clone(), vec![long.clone()]).with_lease(Duration::seconds(3));
+    let done = engine.run_next().unwrap().unwrap();
+    assert_eq!(
+        *long.claimed_by_other.lock().unwrap(),
+        Some(false),
+        "4 s into a 3-second lease, renewed as the step ran, no other worker can claim the job"
+    );
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_eq!(status(&f, &id).attempts, 1);
 }

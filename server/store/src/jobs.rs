@@ -254,6 +254,16 @@ pub fn progress(
     Ok(n == 1)
 }
 
+/// Extends a running job's lease, nothing else, if `owner` still holds it; false when it does not.
+pub fn renew(conn: &mut DbConn, id: &str, owner: &str, lease_until: DateTime<Utc>, now: DateTime<Utc>) -> Result<bool> {
+    let n = diesel::update(
+        jobs::table.find(id).filter(jobs::lease_owner.eq(owner)).filter(jobs::status.eq(JobStatus::Running.as_str())),
+    )
+    .set((jobs::lease_until.eq(to_db(lease_until)), jobs::updated_at.eq(to_db(now))))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// How a run ended.
 pub enum Outcome<'a> {
     Succeeded(&'a serde_json::Value),
