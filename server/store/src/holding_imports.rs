@@ -164,41 +164,15 @@ pub const REPEATED: &str = "the same holding appears twice in this file";
 /// instead of a lookup of the stage per batch (which also let a batch be prepared only after the one before it
 /// was written). Returns how many it moved.
 pub fn reject_repeats(conn: &mut DbConn, job_id: &str) -> Result<usize> {
-    #[derive(QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        line_no: i64,
-    }
-    let p1 = match conn {
-        DbConn::Postgres(_) => "$1",
-        DbConn::Sqlite(_) => "?1",
-    };
-    let repeats: Vec<i64> = diesel::sql_query(format!(
-        "SELECT line_no FROM (SELECT line_no, ROW_NUMBER() OVER (PARTITION BY customer_id, product_code \
-         ORDER BY line_no) AS n FROM import_holdings WHERE job_id = {p1}) r WHERE n > 1"
-    ))
-    .bind::<Text, _>(job_id)
-    .load::<Line>(conn)?
-    .into_iter()
-    .map(|l| l.line_no)
-    .collect();
-    if repeats.is_empty() {
-        return Ok(0);
-    }
-    let rejects: Vec<RejectRow> = repeats
-        .iter()
-        .map(|&line_no| RejectRow { line_no, field: "product_code".into(), reason: REPEATED.into() })
-        .collect();
-    conn.transaction(|c| {
-        for chunk in repeats.chunks(500) {
-            let staged = import_holdings::table
-                .filter(import_holdings::job_id.eq(job_id))
-                .filter(import_holdings::line_no.eq_any(chunk));
-            diesel::delete(staged).execute(c)?;
-        }
-        insert_rejects(c, job_id, &rejects)
-    })?;
-    Ok(repeats.len())
+    // The key: the customer's id (a UUID, always 36 characters) then the product code.
+    let lines = "SELECT line_no, customer_id || product_code AS k FROM import_holdings WHERE job_id = {p1}";
+    crate::imports::move_repeats(conn, job_id, lines, "product_code", REPEATED, |c, chunk| {
+        let staged = import_holdings::table
+            .filter(import_holdings::job_id.eq(job_id))
+            .filter(import_holdings::line_no.eq_any(chunk));
+        diesel::delete(staged).execute(c)?;
+        Ok(())
+    })
 }
 
 /// How many holdings a job has staged.

@@ -250,6 +250,33 @@ pub fn insert_rejects(conn: &mut DbConn, job_id: &str, rejects: &[RejectRow]) ->
 /// job's rejects, the first row of each customer staying: one set-based pass before publishing, instead of an
 /// index on the stage and a lookup per batch while staging. Returns how many it moved.
 pub fn reject_repeats(conn: &mut DbConn, job_id: &str) -> Result<usize> {
+    // Lines found unchanged name their customer too: a later line repeating one of them is a repeat as well.
+    let lines = "SELECT line_no, customer_no_idx AS k FROM import_customers WHERE job_id = {p1} UNION ALL \
+                 SELECT line_no, customer_no_idx FROM import_unchanged WHERE job_id = {p1}";
+    move_repeats(conn, job_id, lines, "customer_no", REPEATED, |c, chunk| {
+        let staged = import_customers::table
+            .filter(import_customers::job_id.eq(job_id))
+            .filter(import_customers::line_no.eq_any(chunk));
+        diesel::delete(staged).execute(c)?;
+        let unchanged = import_unchanged::table
+            .filter(import_unchanged::job_id.eq(job_id))
+            .filter(import_unchanged::line_no.eq_any(chunk));
+        diesel::delete(unchanged).execute(c)?;
+        Ok(())
+    })
+}
+
+/// Moves every line of a job that repeats the key of an earlier line to the job's rejects (`field`, `reason`),
+/// the first line of each key staying: one window over `lines` (a query of `line_no` and key `k` where `{p1}` is
+/// the job id), and `delete` drops the moved lines from the stage in chunks. Returns how many it moved.
+pub(crate) fn move_repeats(
+    conn: &mut DbConn,
+    job_id: &str,
+    lines: &str,
+    field: &str,
+    reason: &str,
+    delete: impl Fn(&mut DbConn, &[i64]) -> Result<()>,
+) -> Result<usize> {
     #[derive(QueryableByName)]
     struct Line {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -259,11 +286,10 @@ pub fn reject_repeats(conn: &mut DbConn, job_id: &str) -> Result<usize> {
         DbConn::Postgres(_) => "$1",
         DbConn::Sqlite(_) => "?1",
     };
-    // Lines found unchanged name their customer too: a later line repeating one of them is a repeat as well.
+    let lines = lines.replace("{p1}", p1);
     let repeats: Vec<i64> = diesel::sql_query(format!(
-        "SELECT line_no FROM (SELECT line_no, ROW_NUMBER() OVER (PARTITION BY customer_no_idx ORDER BY line_no) AS n \
-         FROM (SELECT line_no, customer_no_idx FROM import_customers WHERE job_id = {p1} UNION ALL \
-         SELECT line_no, customer_no_idx FROM import_unchanged WHERE job_id = {p1}) l) r WHERE n > 1"
+        "SELECT line_no FROM (SELECT line_no, ROW_NUMBER() OVER (PARTITION BY k ORDER BY line_no) AS n \
+         FROM ({lines}) l) r WHERE n > 1"
     ))
     .bind::<Text, _>(job_id)
     .load::<Line>(conn)?
@@ -273,20 +299,11 @@ pub fn reject_repeats(conn: &mut DbConn, job_id: &str) -> Result<usize> {
     if repeats.is_empty() {
         return Ok(0);
     }
-    let rejects: Vec<RejectRow> = repeats
-        .iter()
-        .map(|&line_no| RejectRow { line_no, field: "customer_no".into(), reason: REPEATED.into() })
-        .collect();
+    let rejects: Vec<RejectRow> =
+        repeats.iter().map(|&line_no| RejectRow { line_no, field: field.into(), reason: reason.into() }).collect();
     conn.transaction(|c| {
         for chunk in repeats.chunks(500) {
-            let staged = import_customers::table
-                .filter(import_customers::job_id.eq(job_id))
-                .filter(import_customers::line_no.eq_any(chunk));
-            diesel::delete(staged).execute(c)?;
-            let unchanged = import_unchanged::table
-                .filter(import_unchanged::job_id.eq(job_id))
-                .filter(import_unchanged::line_no.eq_any(chunk));
-            diesel::delete(unchanged).execute(c)?;
+            delete(c, chunk)?;
         }
         insert_rejects(c, job_id, &rejects)
     })?;
