@@ -179,6 +179,11 @@ fn validate(s: &Settings) -> Result<(), ConfigError> {
     if !["aes256gcm", "sm4gcm", "aes-256-gcm", "sm4-gcm"].contains(&s.vault.suite.as_str()) {
         return Err(ConfigError::new("vault.suite", "must be aes256gcm or sm4gcm"));
     }
+    let encoding = s.import.inbound_encoding.to_ascii_lowercase().replace('-', "");
+    if !["utf8", "gbk", "cp936", "gb18030"].contains(&encoding.as_str()) {
+        // Otherwise every file of the folder would be refused, one by one, long after the start.
+        return Err(ConfigError::new("import.inbound_encoding", "must be utf-8, gbk or gb18030"));
+    }
     if !(0.0..=1.0).contains(&s.import.max_reject_share) {
         return Err(ConfigError::new("import.max_reject_share", "must be between 0 and 1"));
     }
@@ -270,6 +275,7 @@ mod tests {
             ("SIYU__SERVER__TLS__CERT_FILE", "/nonexistent.pem", "server.tls.key_file"),
             ("SIYU__DATABASE__URL_FILE", "/nonexistent", "database.url_file"),
             ("SIYU__MODE", "chaos", "mode"),
+            ("SIYU__IMPORT__INBOUND_ENCODING", "latin1", "import.inbound_encoding"),
         ];
         for (k, v, key) in cases {
             let e = load(None, env(&[(k, v)])).unwrap_err();

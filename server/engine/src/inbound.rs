@@ -61,9 +61,13 @@ fn move_with_ctl(file: &Path, dir: &Path) -> std::io::Result<PathBuf> {
 }
 
 fn layout_of(env: &Env, dataset: Dataset) -> Result<Layout, String> {
+    layout_in(&env.settings.import, dataset)
+}
+
+fn layout_in(s: &siyu_config::Import, dataset: Dataset) -> Result<Layout, String> {
     let file = match dataset {
-        Dataset::Customers => &env.settings.import.inbound_customers_layout,
-        Dataset::Holdings => &env.settings.import.inbound_holdings_layout,
+        Dataset::Customers => &s.inbound_customers_layout,
+        Dataset::Holdings => &s.inbound_holdings_layout,
     };
     match file {
         None => Ok(Layout::default_for(dataset)),
@@ -71,6 +75,20 @@ fn layout_of(env: &Env, dataset: Dataset) -> Result<Layout, String> {
             Layout::from_toml(&std::fs::read_to_string(p).map_err(|e| format!("layout {}: {e}", p.display()))?, dataset)
         }
     }
+}
+
+/// Checks the folder's layout files at start: a missing or invalid one would otherwise refuse every file of its
+/// dataset, one by one, long after. The error names the key.
+pub fn check_layouts(s: &siyu_config::Import) -> Result<(), String> {
+    if s.inbound_dir.is_none() {
+        return Ok(());
+    }
+    for (dataset, key) in
+        [(Dataset::Customers, "import.inbound_customers_layout"), (Dataset::Holdings, "import.inbound_holdings_layout")]
+    {
+        layout_in(s, dataset).map_err(|e| format!("{key}: {e}"))?;
+    }
+    Ok(())
 }
 
 impl Inbound {

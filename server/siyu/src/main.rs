@@ -235,6 +235,8 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
         }
         c.backend()
     };
+    // The inbound folder's layouts: a bad one refuses to start, not every file later.
+    siyu_engine::inbound::check_layouts(&s.import).map_err(Failure)?;
     // A wrong KEK stops here, before anything is served or written.
     let env = env_of(s, &mut *conn(&pool)?, |w| tracing::warn!("{w}"))?;
     // Name-prefix indexes of rows written before they existed (a no-op once done).

@@ -356,3 +356,28 @@ fn audit_rows(db: &TestDb) -> i64 {
     let mut c = siyu_store::conn::establish(&siyu_store::conn::Target::parse(&db.url).unwrap()).unwrap();
     siyu_store::schema::audit_log::table.count().get_result(&mut c).unwrap()
 }
+
+#[test]
+fn serve_refuses_to_start_with_a_bad_inbound_layout_or_encoding() {
+    let db = testing::fresh();
+    let dir = tempfile::tempdir().unwrap();
+    let inbound = dir.path().join("inbound");
+    std::fs::create_dir_all(&inbound).unwrap();
+    let layout = dir.path().join("holdings.toml");
+    std::fs::write(&layout, "name = \"broken\"\n[columns]\ncustomer_no = \"not_a_field\"\n").unwrap();
+    let env = [
+        ("SIYU__IMPORT__INBOUND_DIR", inbound.display().to_string()),
+        ("SIYU__IMPORT__INBOUND_HOLDINGS_LAYOUT", layout.display().to_string()),
+    ];
+    let o = siyu_with(&db, dir.path(), &env, &["serve"]);
+    assert!(!o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).1.contains("import.inbound_holdings_layout"), "{:?}", text(&o));
+    let missing = [
+        ("SIYU__IMPORT__INBOUND_DIR", inbound.display().to_string()),
+        ("SIYU__IMPORT__INBOUND_CUSTOMERS_LAYOUT", dir.path().join("nowhere.toml").display().to_string()),
+    ];
+    let o = siyu_with(&db, dir.path(), &missing, &["serve"]);
+    assert!(!o.status.success() && text(&o).1.contains("import.inbound_customers_layout"), "{:?}", text(&o));
+    let o = siyu_with(&db, dir.path(), &[("SIYU__IMPORT__INBOUND_ENCODING", "latin1".into())], &["serve"]);
+    assert!(!o.status.success() && text(&o).1.contains("import.inbound_encoding"), "{:?}", text(&o));
+}
