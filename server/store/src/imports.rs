@@ -129,6 +129,7 @@ pub struct StagedRow {
 
 #[derive(Insertable)]
 #[diesel(table_name = import_unchanged)]
+#[diesel(treat_none_as_default_value = false)]
 struct Noted<'a> {
     job_id: &'a str,
     line_no: i64,
@@ -207,11 +208,17 @@ pub fn stage(
             .iter()
             .map(|u| Noted { job_id, line_no: u.line_no, customer_no_idx: &u.customer_no_idx })
             .collect();
-        for chunk in noted.chunks(500) {
-            match c {
-                DbConn::Postgres(pg) => diesel::insert_into(import_unchanged::table).values(chunk).execute(pg)?,
-                DbConn::Sqlite(lite) => diesel::insert_into(import_unchanged::table).values(chunk).execute(lite)?,
-            };
+        match c {
+            // A daily file's unchanged lines are most of it: one COPY per batch, as the stage.
+            DbConn::Postgres(pg) if !noted.is_empty() => {
+                diesel::copy_from(import_unchanged::table).from_insertable(&noted).execute(pg)?;
+            }
+            DbConn::Postgres(_) => {}
+            DbConn::Sqlite(lite) => {
+                for chunk in noted.chunks(500) {
+                    diesel::insert_into(import_unchanged::table).values(chunk).execute(lite)?;
+                }
+            }
         }
         insert_rejects(c, job_id, rejects)
     })
