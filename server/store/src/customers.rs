@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use siyu_domain::org::Scope;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
-#[diesel(table_name = customers, treat_none_as_null = true)]
+#[diesel(table_name = customers, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CustomerRow {
     pub id: String,
     pub customer_no: String,

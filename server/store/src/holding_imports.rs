@@ -36,66 +36,15 @@ struct Staged<'a> {
     purchase_nav: Option<&'a str>,
 }
 
-/// A holding as the direct first load copies it into `holdings` (every column, none left to a default).
-#[derive(Insertable)]
-#[diesel(table_name = holdings)]
-#[diesel(treat_none_as_default_value = false)]
-struct Direct<'a> {
-    id: &'a str,
-    customer_id: &'a str,
-    product_code: &'a str,
-    product_name: &'a str,
-    product_type: &'a str,
-    product_risk: Option<&'a str>,
-    amount: &'a str,
-    amount_band: &'a str,
-    start_date: Option<&'a str>,
-    maturity_date: Option<&'a str>,
-    next_open_date: Option<&'a str>,
-    nav: Option<&'a str>,
-    nav_date: Option<&'a str>,
-    prev_nav: Option<&'a str>,
-    prev_nav_date: Option<&'a str>,
-    purchase_nav: Option<&'a str>,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
-}
-
 /// Copies new holdings straight into `holdings`, no stage between: the direct first load, inside its one
 /// transaction.
-pub fn copy_direct(conn: &mut DbConn, rows: &[StagedHolding]) -> Result<()> {
-    let direct: Vec<Direct<'_>> = rows
-        .iter()
-        .map(|s| {
-            let r = &s.row;
-            Direct {
-                id: &r.id,
-                customer_id: &r.customer_id,
-                product_code: &r.product_code,
-                product_name: &r.product_name,
-                product_type: &r.product_type,
-                product_risk: r.product_risk.as_deref(),
-                amount: &r.amount,
-                amount_band: &r.amount_band,
-                start_date: r.start_date.as_deref(),
-                maturity_date: r.maturity_date.as_deref(),
-                next_open_date: r.next_open_date.as_deref(),
-                nav: r.nav.as_deref(),
-                nav_date: r.nav_date.as_deref(),
-                prev_nav: r.prev_nav.as_deref(),
-                prev_nav_date: r.prev_nav_date.as_deref(),
-                purchase_nav: r.purchase_nav.as_deref(),
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            }
-        })
-        .collect();
+pub fn copy_direct(conn: &mut DbConn, rows: &Vec<HoldingRow>) -> Result<()> {
     match conn {
         DbConn::Postgres(pg) => {
-            diesel::copy_from(holdings::table).from_insertable(&direct).execute(pg)?;
+            diesel::copy_from(holdings::table).from_insertable(rows).execute(pg)?;
         }
         DbConn::Sqlite(lite) => {
-            for chunk in direct.chunks(500) {
+            for chunk in rows.chunks(500) {
                 diesel::insert_into(holdings::table).values(chunk).execute(lite)?;
             }
         }

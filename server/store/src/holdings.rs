@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
-#[diesel(table_name = holdings, treat_none_as_null = true)]
+#[diesel(table_name = holdings, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct HoldingRow {
     pub id: String,
     pub customer_id: String,

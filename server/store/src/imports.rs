@@ -41,78 +41,15 @@ struct Staged<'a> {
     row_digest: Option<&'a str>,
 }
 
-/// A customer as the direct first load copies it into `customers` (every column, none left to a default).
-#[derive(Insertable)]
-#[diesel(table_name = customers)]
-#[diesel(treat_none_as_default_value = false)]
-struct Direct<'a> {
-    id: &'a str,
-    customer_no: &'a str,
-    customer_no_idx: &'a str,
-    name: &'a str,
-    name_idx: &'a str,
-    gender: &'a str,
-    birth_date: Option<&'a str>,
-    id_number: Option<&'a str>,
-    id_number_idx: Option<&'a str>,
-    mobile: Option<&'a str>,
-    mobile_idx: Option<&'a str>,
-    risk_level: Option<&'a str>,
-    risk_assessed_on: Option<&'a str>,
-    aum: Option<&'a str>,
-    aum_band: &'a str,
-    node_id: &'a str,
-    rm_staff_id: Option<&'a str>,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
-    name_p1_idx: Option<&'a str>,
-    name_p2_idx: Option<&'a str>,
-    address: Option<&'a str>,
-    address_idx: Option<&'a str>,
-    row_digest: Option<&'a str>,
-}
-
 /// Copies new customers straight into `customers`, no stage between: the direct first load (`bulk` explains
 /// when), inside its one transaction, on PostgreSQL.
-pub fn copy_direct(conn: &mut DbConn, rows: &[StagedRow]) -> Result<()> {
-    let direct: Vec<Direct<'_>> = rows
-        .iter()
-        .map(|s| {
-            let r = &s.row;
-            Direct {
-                id: &r.id,
-                customer_no: &r.customer_no,
-                customer_no_idx: &r.customer_no_idx,
-                name: &r.name,
-                name_idx: &r.name_idx,
-                gender: &r.gender,
-                birth_date: r.birth_date.as_deref(),
-                id_number: r.id_number.as_deref(),
-                id_number_idx: r.id_number_idx.as_deref(),
-                mobile: r.mobile.as_deref(),
-                mobile_idx: r.mobile_idx.as_deref(),
-                risk_level: r.risk_level.as_deref(),
-                risk_assessed_on: r.risk_assessed_on.as_deref(),
-                aum: r.aum.as_deref(),
-                aum_band: &r.aum_band,
-                node_id: &r.node_id,
-                rm_staff_id: r.rm_staff_id.as_deref(),
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-                name_p1_idx: r.name_p1_idx.as_deref(),
-                name_p2_idx: r.name_p2_idx.as_deref(),
-                address: r.address.as_deref(),
-                address_idx: r.address_idx.as_deref(),
-                row_digest: r.row_digest.as_deref(),
-            }
-        })
-        .collect();
+pub fn copy_direct(conn: &mut DbConn, rows: &Vec<CustomerRow>) -> Result<()> {
     match conn {
         DbConn::Postgres(pg) => {
-            diesel::copy_from(customers::table).from_insertable(&direct).execute(pg)?;
+            diesel::copy_from(customers::table).from_insertable(rows).execute(pg)?;
         }
         DbConn::Sqlite(lite) => {
-            for chunk in direct.chunks(500) {
+            for chunk in rows.chunks(500) {
                 diesel::insert_into(customers::table).values(chunk).execute(lite)?;
             }
         }

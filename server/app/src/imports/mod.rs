@@ -418,13 +418,16 @@ pub fn load_direct(
         let (inserted, rejected) = siyu_store::bulk::set_aside_indexes(c, table_of(dataset), |c| {
             let mut inserted = 0;
             feed(&mut |batch: Prepared| -> Result<usize> {
-                let n = match &batch {
+                // The rows are moved out of the batch, not copied: the rest of it (line numbers) is not needed here.
+                let n = match batch {
                     Prepared::Customers { rows, .. } => {
-                        imports::copy_direct(c, rows)?;
+                        let rows: Vec<_> = rows.into_iter().map(|s| s.row).collect();
+                        imports::copy_direct(c, &rows)?;
                         rows.len()
                     }
                     Prepared::Holdings { rows, .. } => {
-                        holding_imports::copy_direct(c, rows)?;
+                        let rows: Vec<_> = rows.into_iter().map(|s| s.row).collect();
+                        holding_imports::copy_direct(c, &rows)?;
                         rows.len()
                     }
                 };
