@@ -240,10 +240,11 @@ impl Import {
                 })
             })
         });
-        match outcome {
-            Ok(done) => Ok(Some(done)),
-            Err(_) if stopped.is_some() => Err(stopped.take().unwrap_or_else(|| JobError::Retry("stopped".into()))),
-            Err(e) => {
+        match (outcome, stopped) {
+            (Ok(done), _) => Ok(Some(done)),
+            // The job itself stopped (its lease lost, say): no fallback, the error as it was.
+            (Err(_), Some(stop)) => Err(stop),
+            (Err(e), None) => {
                 tracing::warn!(job = %job_id, error = %e, "the direct load was rolled back: staging the file instead");
                 imports::restart(&mut side, self.0, job_id).map_err(retry)?;
                 ctx.report(0, Some(p.file.rows), Some(serde_json::json!({"line": header_lines})))?;
