@@ -269,6 +269,8 @@ impl JobHandler for Import {
         if again.sha256 != p.file.sha256 {
             return Err(JobError::Fatal("the file changed since it was checked: import it again".into()));
         }
+        // A direct load that crashed left its table's foreign keys aside: they come back before anything else.
+        imports::restore_foreign_keys(&mut *ctx.conn()?).map_err(|e| JobError::Retry(e.to_string()))?;
         let scope = Scope::subtree("/");
         let audit_ctx = AuditContext {
             actor_name: p.actor.clone(),

@@ -82,6 +82,8 @@ fn prepared(cli: &Cli) -> Result<(Pool, Env), Failure> {
     // Name-prefix and address indexes of rows written before they existed (a no-op once done).
     siyu_app::customers::backfill_name_prefixes(&mut c, &env)?;
     siyu_app::customers::backfill_address_index(&mut c, &env)?;
+    // Foreign keys a crashed first load left aside.
+    siyu_app::imports::restore_foreign_keys(&mut c)?;
     drop(c);
     Ok((pool, env))
 }
@@ -247,6 +249,10 @@ fn serve(s: Settings) -> Result<ExitCode, Failure> {
     let filled = siyu_app::customers::backfill_address_index(&mut *conn(&pool)?, &env)?;
     if filled > 0 {
         tracing::info!(filled, "filled the address indexes of existing customers");
+    }
+    let restored = siyu_app::imports::restore_foreign_keys(&mut *conn(&pool)?)?;
+    if restored > 0 {
+        tracing::warn!(restored, "added back the foreign keys a crashed first load had set aside");
     }
     let mut pollers: Vec<Arc<dyn siyu_engine::Poller>> = vec![
         Arc::new(siyu_engine::wecom_inbox::WecomInbox::default()),

@@ -51,6 +51,7 @@ fn a_first_load_is_copied_straight_into_the_empty_tables_and_later_files_are_sta
     let env = Env::new();
     let pg = siyu_store::testing::is_postgres();
     let before = if pg { catalog(&env, "customers") } else { vec![] };
+    let holdings_before = if pg { catalog(&env, "holdings") } else { vec![] };
     let mut rows: Vec<String> = (0..ROWS).map(row).collect();
     rows[100] = rows[100].replace(",1970-01-01,", ",1970-02-30,"); // impossible date
     rows[30_000] = rows[30_000].replace(",BJ01,", ",XX99,"); // unknown outlet
@@ -86,6 +87,9 @@ fn a_first_load_is_copied_straight_into_the_empty_tables_and_later_files_are_sta
     assert!(o.status.success(), "{}", out(&o));
     assert!(out(&o).contains("loaded 49998 row(s) (49998 new, 0 updated, 0 closed), rejected 2"), "{}", out(&o));
     assert_eq!(took_direct(&env, "import.holdings"), pg);
+    if pg {
+        assert_eq!(catalog(&env, "holdings"), holdings_before, "its foreign key is back");
+    }
     let next = format!("{header}\n{}\n", holdings[..6].join("\n").replace(",1.0100,", ",1.0200,"));
     let o = env.import_as("holdings", &env.write("holdings-next.csv", next.as_bytes()), &[]);
     assert!(out(&o).contains("(0 new, 6 updated, 0 closed)"), "{}", out(&o));
@@ -95,6 +99,7 @@ fn a_first_load_is_copied_straight_into_the_empty_tables_and_later_files_are_sta
 #[test]
 fn a_first_load_repeating_a_customer_is_staged_instead_and_reports_the_repeat() {
     let env = Env::new();
+    let before = if siyu_store::testing::is_postgres() { catalog(&env, "customers") } else { vec![] };
     let mut rows: Vec<String> = (0..ROWS).map(row).collect();
     rows[40_000] = rows[10].replace(",139", ",137");
     let o = env.import(&env.write("repeat.csv", file_of(&rows).as_bytes()), &[]);
@@ -102,6 +107,9 @@ fn a_first_load_repeating_a_customer_is_staged_instead_and_reports_the_repeat() 
     assert!(out(&o).contains("loaded 49999 row(s) (49999 new, 0 updated), rejected 1"), "{}", out(&o));
     assert!(report_of(&o).contains("40002,customer_no,"), "{}", report_of(&o));
     assert!(!took_direct(&env, "import.customers"), "the direct attempt was rolled back");
+    if siyu_store::testing::is_postgres() {
+        assert_eq!(catalog(&env, "customers"), before, "its foreign keys added back after the rollback");
+    }
     assert_eq!(env.customers(), 49_999);
     let staged: i64 = siyu_store::schema::import_customers::table.count().get_result(&mut env.conn()).unwrap();
     assert_eq!(staged, 0, "the stage is emptied");
@@ -138,9 +146,13 @@ fn a_killed_first_load_starts_again_and_completes() {
             .spawn()
             .unwrap(),
     );
+    let pg = siyu_store::testing::is_postgres();
+    let before = if pg { catalog(&env, "customers") } else { vec![] };
     let done_at_kill = first.kill_once_done(&env, "import.customers", 20_000);
     assert!(done_at_kill < 60_000, "killed mid-way");
     assert_eq!(env.customers(), 0, "nothing is visible before the whole file is loaded");
+    let aside: i64 = siyu_store::schema::set_aside_foreign_keys::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(aside, if pg { 2 } else { 0 }, "the killed load left its foreign keys aside, recorded");
     let o = env.import(&path, &["--lease-secs", "1"]);
     assert!(o.status.success(), "{}", out(&o));
     assert!(out(&o).contains("loaded 60000 row(s)"), "{}", out(&o));
@@ -148,5 +160,10 @@ fn a_killed_first_load_starts_again_and_completes() {
     let attempts: i64 =
         siyu_store::schema::jobs::table.select(siyu_store::schema::jobs::attempts).first(&mut env.conn()).unwrap();
     assert_eq!(attempts, 2);
-    assert_eq!(took_direct(&env, "import.customers"), siyu_store::testing::is_postgres());
+    assert_eq!(took_direct(&env, "import.customers"), pg);
+    if pg {
+        assert_eq!(catalog(&env, "customers"), before, "the foreign keys are back");
+    }
+    let aside: i64 = siyu_store::schema::set_aside_foreign_keys::table.count().get_result(&mut env.conn()).unwrap();
+    assert_eq!(aside, 0);
 }

@@ -127,6 +127,112 @@ pub fn set_aside_indexes<T, E: From<diesel::result::Error>>(
     set_aside_some(conn, table, false, load)
 }
 
+/// The session-level advisory lock held by a load while foreign keys are set aside for it: the restore at an
+/// import's start or `siyu serve`'s leaves alone what a load still running will add back itself, and restores
+/// what a crashed load left (its session, and so its lock, ended with it).
+const FOREIGN_KEYS_LOCK: i64 = 0x7369_7975_666b_0001;
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    ok: bool,
+}
+
+fn advisory(conn: &mut DbConn, call: &str) -> Result<bool> {
+    let r: Locked =
+        diesel::sql_query(format!("SELECT {call}($1) AS ok")).bind::<BigInt, _>(FOREIGN_KEYS_LOCK).get_result(conn)?;
+    Ok(r.ok)
+}
+
+/// Drops `table`'s foreign keys for a load into it, in a transaction of its own that records each one in
+/// `set_aside_foreign_keys`; false (and nothing dropped) when another load has keys set aside. A foreign key
+/// checks every row as it is written, which cost a first load of customers or holdings more than the rest of its
+/// writing; [`restore_foreign_keys`], in the load's transaction, adds them back and validates each in one join,
+/// and [`release_foreign_keys`] ends it whatever became of the load. Dropping one locks the table it references
+/// (the organisation, the staff, the customers) against everyone, so it is done here, for a moment, not in the
+/// load's transaction for as long as the load lasts (where the load's own readers would wait on it forever). On
+/// SQLite: false.
+pub fn set_aside_foreign_keys(conn: &mut DbConn, table: &str, now: NaiveDateTime) -> Result<bool> {
+    if matches!(conn, DbConn::Sqlite(_)) || !advisory(conn, "pg_try_advisory_lock")? {
+        return Ok(false);
+    }
+    let dropped = conn.transaction(|c| {
+        // A reader holding one of the tables waits at most this long; the load then takes its ordinary path.
+        diesel::sql_query("SET LOCAL lock_timeout = '30s'").execute(c)?;
+        let keys: Vec<Definition> = diesel::sql_query(
+            "SELECT c.conname::text AS name, pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c \
+             WHERE c.conrelid = $1::regclass AND c.contype = 'f' ORDER BY c.conname",
+        )
+        .bind::<Text, _>(table)
+        .load(c)?;
+        for k in &keys {
+            use crate::schema::set_aside_foreign_keys::dsl as s;
+            diesel::insert_into(s::set_aside_foreign_keys)
+                .values((
+                    s::table_name.eq(table),
+                    s::name.eq(&k.name),
+                    s::definition.eq(&k.definition),
+                    s::set_aside_at.eq(now),
+                ))
+                .execute(c)?;
+            diesel::sql_query(format!("ALTER TABLE {} DROP CONSTRAINT {}", quoted(table), quoted(&k.name)))
+                .execute(c)?;
+        }
+        Ok::<_, crate::error::StoreError>(())
+    });
+    if let Err(e) = dropped {
+        advisory(conn, "pg_advisory_unlock")?;
+        return Err(e);
+    }
+    Ok(true)
+}
+
+/// Adds back every foreign key [`set_aside_foreign_keys`] recorded, validating the rows already there, and forgets
+/// it, in the caller's transaction when there is one; returns how many. Nothing while a load that set keys aside
+/// is still running in another session. A key the rows no longer satisfy fails here, naming itself, and stays
+/// recorded for the next attempt.
+pub fn restore_foreign_keys(conn: &mut DbConn) -> Result<usize> {
+    use crate::schema::set_aside_foreign_keys::dsl as s;
+    if matches!(conn, DbConn::Sqlite(_)) {
+        return Ok(0);
+    }
+    conn.transaction(|c| {
+        if !advisory(c, "pg_try_advisory_xact_lock")? {
+            return Ok(0);
+        }
+        let keys: Vec<(String, String, String)> = s::set_aside_foreign_keys
+            .select((s::table_name, s::name, s::definition))
+            .order((s::table_name, s::name))
+            .load(c)?;
+        for (table, name, definition) in &keys {
+            let there: Count = diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2",
+            )
+            .bind::<Text, _>(table)
+            .bind::<Text, _>(name)
+            .get_result(c)?;
+            if there.n == 0 {
+                diesel::sql_query(format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} {definition}",
+                    quoted(table),
+                    quoted(name)
+                ))
+                .execute(c)?;
+            }
+        }
+        diesel::delete(s::set_aside_foreign_keys).execute(c)?;
+        Ok(keys.len())
+    })
+}
+
+/// Ends what [`set_aside_foreign_keys`] began, after the load's transaction committed (nothing is left to add) or
+/// rolled back (every key is added back here): restores and lets go of the lock.
+pub fn release_foreign_keys(conn: &mut DbConn) -> Result<usize> {
+    let restored = restore_foreign_keys(conn);
+    advisory(conn, "pg_advisory_unlock")?;
+    restored
+}
+
 fn set_aside_some<T, E: From<diesel::result::Error>>(
     conn: &mut DbConn,
     table: &str,

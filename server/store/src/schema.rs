@@ -156,6 +156,15 @@ diesel::joinable!(role_assignments -> staff (staff_id));
 diesel::joinable!(sessions -> staff (staff_id));
 diesel::joinable!(api_tokens -> staff (staff_id));
 
+diesel::table! {
+    set_aside_foreign_keys (table_name, name) {
+        table_name -> Text,
+        name -> Text,
+        definition -> Text,
+        set_aside_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     org_nodes,
     staff,

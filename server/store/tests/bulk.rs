@@ -102,3 +102,67 @@ fn indexes_and_constraints_come_back_exactly_and_a_broken_load_leaves_nothing() 
     assert_eq!(count(&mut c, "customers"), 20_000, "neither broken load left a row");
     assert_eq!(catalog(&mut c, "customers"), customers, "nor lost an index or constraint");
 }
+
+#[test]
+fn foreign_keys_set_aside_come_back_in_the_load_or_after_a_crash_but_never_under_a_running_load() {
+    let db = testing::fresh();
+    let mut c = conn(&db);
+    let now = chrono::Utc::now().naive_utc();
+    if !testing::is_postgres() {
+        assert!(!bulk::set_aside_foreign_keys(&mut c, "customers", now).unwrap(), "SQLite keeps its keys");
+        assert_eq!(bulk::restore_foreign_keys(&mut c).unwrap(), 0);
+        return;
+    }
+    with_node(&mut c);
+    let customers = catalog(&mut c, "customers");
+    let keys =
+        |c: &mut DbConn| catalog(c, "customers").iter().filter(|o| o.definition.starts_with("FOREIGN KEY")).count();
+    assert_eq!(keys(&mut c), 2, "outlet and RM");
+
+    // A load: the keys are dropped in their own transaction, added back (and validated) in the load's.
+    assert!(bulk::set_aside_foreign_keys(&mut c, "customers", now).unwrap());
+    assert_eq!(keys(&mut c), 0);
+    assert_eq!(count(&mut c, "set_aside_foreign_keys"), 2, "each recorded as it was dropped");
+    let mut other = conn(&db);
+    assert!(!bulk::set_aside_foreign_keys(&mut other, "holdings", now).unwrap(), "one load sets keys aside at a time");
+    assert_eq!(bulk::restore_foreign_keys(&mut other).unwrap(), 0, "another session leaves a running load's keys");
+    assert_eq!(keys(&mut c), 0);
+    // A row naming a missing outlet fails the restore, and the load with it: the keys are still owed.
+    let orphan = c.transaction(|c| {
+        insert_customers(c, "nowhere", 0, 10)?;
+        bulk::restore_foreign_keys(c)
+    });
+    assert!(orphan.is_err(), "the restored key refuses the orphan");
+    assert_eq!(count(&mut c, "set_aside_foreign_keys"), 2);
+    let restored = c.transaction(|c| {
+        insert_customers(c, "n1", 0, 10)?;
+        bulk::restore_foreign_keys(c)
+    });
+    assert_eq!(restored.unwrap(), 2);
+    assert_eq!(bulk::release_foreign_keys(&mut c).unwrap(), 0, "nothing left after a committed load");
+    assert_eq!(catalog(&mut c, "customers"), customers, "the keys back as they were");
+    assert_eq!(count(&mut c, "set_aside_foreign_keys"), 0);
+
+    // A load rolled back: releasing adds the keys back to the table as it was.
+    assert!(bulk::set_aside_foreign_keys(&mut c, "customers", now).unwrap());
+    assert_eq!(bulk::release_foreign_keys(&mut c).unwrap(), 2);
+    assert_eq!(catalog(&mut c, "customers"), customers);
+
+    // A crash: the session that set the keys aside ends without restoring them; the next start does.
+    let mut crashed = conn(&db);
+    assert!(bulk::set_aside_foreign_keys(&mut crashed, "customers", now).unwrap());
+    drop(crashed);
+    let mut restored = 0;
+    for _ in 0..50 {
+        // The server ends the dead session (and lets go of its lock) a moment after the connection closes.
+        restored = bulk::restore_foreign_keys(&mut other).unwrap();
+        if restored > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(restored, 2);
+    assert_eq!(catalog(&mut c, "customers"), customers);
+    assert!(bulk::set_aside_foreign_keys(&mut other, "holdings", now).unwrap(), "the lock is free again");
+    assert_eq!(bulk::release_foreign_keys(&mut other).unwrap(), 1);
+}

@@ -414,6 +414,8 @@ pub fn load_direct(
     }
     let now = env.now();
     let action = format!("import.{}", dataset.as_str());
+    // The table's foreign keys are dropped for the load and added back, validated, before it commits.
+    let keys_aside = siyu_store::bulk::set_aside_foreign_keys(conn, table_of(dataset), now.naive_utc())?;
     let loaded = conn.transaction(|c| -> std::result::Result<Published, Abort> {
         let (inserted, rejected) = siyu_store::bulk::set_aside_indexes(c, table_of(dataset), |c| {
             let mut inserted = 0;
@@ -441,6 +443,7 @@ pub fn load_direct(
             }
             Ok((inserted, rejected))
         })?;
+        siyu_store::bulk::restore_foreign_keys(c)?;
         siyu_store::tx::lock_chain(c)?;
         audit::append(
             c,
@@ -453,6 +456,10 @@ pub fn load_direct(
         )?;
         Ok(Published { inserted, updated: 0, unchanged: 0, closed: 0, rejected })
     });
+    if keys_aside {
+        // After a rollback, the keys are added back here, to the table as it was.
+        siyu_store::bulk::release_foreign_keys(conn)?;
+    }
     match loaded {
         Ok(p) => {
             crate::keys::flush_usage(conn, &env.vault)?;
@@ -464,6 +471,12 @@ pub fn load_direct(
         }
         Err(Abort::Failed(e)) => Err(e),
     }
+}
+
+/// Adds back the foreign keys a direct load set aside and never got to restore (it crashed); 0 when there are none,
+/// or when the load that set them aside is still running. Run when an import or `siyu serve` starts.
+pub fn restore_foreign_keys(conn: &mut DbConn) -> Result<usize> {
+    Ok(siyu_store::bulk::restore_foreign_keys(conn)?)
 }
 
 /// Stages a prepared batch in one transaction, so a checkpoint after it describes committed work.
