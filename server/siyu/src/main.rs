@@ -82,8 +82,6 @@ fn prepared(cli: &Cli) -> Result<(Pool, Env), Failure> {
     // Name-prefix and address indexes of rows written before they existed (a no-op once done).
     siyu_app::customers::backfill_name_prefixes(&mut c, &env)?;
     siyu_app::customers::backfill_address_index(&mut c, &env)?;
-    // Foreign keys a crashed first load left aside.
-    siyu_app::imports::restore_foreign_keys(&mut c)?;
     drop(c);
     Ok((pool, env))
 }
